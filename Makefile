@@ -1,0 +1,42 @@
+# gapwatch: the README's commands. A fresh machine needs only python3 and make.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+NODE_INTEROP := tests/interop/node
+
+.PHONY: help demo serve test lint bench install node-deps clean
+
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+$(STAMP): instrumentation/pyproject.toml collector/pyproject.toml analyzer/pyproject.toml pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e ./instrumentation -e ./collector -e ./analyzer --group dev
+	touch $(STAMP)
+
+install: $(STAMP)  ## create .venv and install the three packages
+
+demo: $(STAMP)  ## the main job: a simulated agent fleet through gapwatch, on embedded chDB
+	$(BIN)/gapwatch demo
+
+serve: $(STAMP)  ## run gapwatch (receiver + analyzer) on embedded chDB
+	$(BIN)/gapwatch serve
+
+node-deps:  ## Node.js OpenTelemetry SDK for the interop test
+	@if command -v npm >/dev/null 2>&1; then cd $(NODE_INTEROP) && npm ci --no-audit --no-fund --silent; \
+	else echo "npm not found: the Node.js interop test will fail"; fi
+
+test: $(STAMP) node-deps  ## run every test
+	$(BIN)/python -m pytest -q
+
+lint: $(STAMP)  ## ruff and mypy
+	$(BIN)/ruff check .
+	$(BIN)/mypy instrumentation/src collector/src analyzer/src
+
+bench: $(STAMP)  ## run the benchmarks and print their figures
+	@for script in benchmarks/bench_*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
+
+clean:  ## remove the virtualenv and local data
+	rm -rf $(VENV) .gapwatch gapwatch-out

@@ -1,0 +1,56 @@
+"""Settings of the gapwatch service, from flags, ``GAPWATCH_*`` environment variables and defaults.
+
+    settings = Settings()                       # environment only
+    settings = Settings(clickhouse_url="chdb:///srv/gapwatch/chdb")
+"""
+
+from __future__ import annotations
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from gapwatch.collector.storage import default_store_url, parse_store_url
+
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
+
+
+class Settings(BaseSettings):
+    """Every field reads ``GAPWATCH_<FIELD>``; comma-separated lists for the token fields."""
+
+    model_config = SettingsConfigDict(env_prefix="GAPWATCH_", extra="ignore")
+
+    data_dir: str = Field(".gapwatch", description="where embedded data, WAL and reports live")
+    clickhouse_url: str = Field("", description="chdb:///dir or http(s)://user:pw@host:8123/db")
+    host: str = Field("127.0.0.1", description="bind address for every listener")
+    otlp_http_port: int = 4318
+    otlp_grpc_port: int = 4317
+    api_port: int = 8080
+    ttl_days: int = Field(30, ge=0, description="span and model retention; 0 keeps forever")
+    cluster: str = Field("", description="ClickHouse cluster name for ON CLUSTER DDL")
+    reader_tokens: str = Field("", description="comma-separated API tokens with the reader role")
+    admin_tokens: str = Field("", description="comma-separated API tokens with the admin role")
+    ingest_tokens: str = Field("", description="comma-separated bearer tokens for OTLP ingest")
+    allow_open_network: bool = Field(
+        False, description="allow a non-loopback bind without API tokens"
+    )
+    analysis_interval_minutes: float = Field(15.0, ge=0, description="0 disables the scheduler")
+    analysis_window: str = "7d"
+
+    @model_validator(mode="after")
+    def _fill_store_url(self) -> Settings:
+        if not self.clickhouse_url:
+            self.clickhouse_url = default_store_url(self.data_dir)
+        parse_store_url(self.clickhouse_url)  # fail fast on a malformed URL
+        return self
+
+    @property
+    def embedded(self) -> bool:
+        return parse_store_url(self.clickhouse_url).embedded
+
+    @property
+    def database(self) -> str:
+        return parse_store_url(self.clickhouse_url).database
+
+    def tokens(self, role: str) -> frozenset[str]:
+        raw = self.admin_tokens if role == "admin" else self.reader_tokens
+        return frozenset(token.strip() for token in raw.split(",") if token.strip())

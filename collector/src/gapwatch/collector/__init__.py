@@ -1,0 +1,31 @@
+"""gapwatch collector: an OTLP trace receiver that stores spans in ClickHouse's ``otel_traces``.
+
+    from gapwatch.collector import connect, create_schema, SchemaOptions
+    client = connect("chdb:///var/lib/gapwatch/chdb")
+    create_schema(client, SchemaOptions(database="default", ttl_days=30))
+"""
+
+from gapwatch.collector.errors import CollectorError, ConfigurationError, StorageUnavailable
+from gapwatch.collector.migrations import apply_migrations
+from gapwatch.collector.schema import SchemaOptions, create_schema
+from gapwatch.collector.storage import (
+    StoreLocation,
+    connect,
+    default_store_url,
+    parse_store_url,
+    validate_identifier,
+)
+
+__all__ = [
+    "CollectorError",
+    "ConfigurationError",
+    "SchemaOptions",
+    "StorageUnavailable",
+    "StoreLocation",
+    "apply_migrations",
+    "connect",
+    "create_schema",
+    "default_store_url",
+    "parse_store_url",
+    "validate_identifier",
+]
