@@ -1,0 +1,27 @@
+"""Create gapwatch's own tables (normalized model, rollups, proposals) after the span tables.
+
+    create_analyzer_schema(client, SchemaOptions(database="default", ttl_days=30))
+
+Analyzer migrations live in ``sql/migrations``: 0001–0009 the normalized model and rollups,
+0010–0019 proposals and analysis runs, 0020+ whatever comes next. ``${ttl_days}`` is available
+to every file besides the collector's placeholders.
+"""
+
+from __future__ import annotations
+
+from clickhouse_connect.driver.client import Client
+
+from gapwatch.collector.migrations import apply_migrations
+from gapwatch.collector.schema import SchemaOptions, create_schema, render_context
+
+COMPONENT = "analyzer"
+
+
+def create_analyzer_schema(client: Client, options: SchemaOptions) -> list[str]:
+    """Create ``otel_traces`` (if missing) and every analyzer table; idempotent."""
+    applied = create_schema(client, options)
+    context = render_context(options, client.server_version)
+    context["ttl_days"] = str(int(options.ttl_days))
+    context["replicated"] = "Replicated" if options.cluster else ""
+    applied += apply_migrations(client, COMPONENT, "gapwatch.analyzer", context)
+    return applied
