@@ -20,7 +20,7 @@ COMPONENT = "analyzer"
 def create_analyzer_schema(client: Client, options: SchemaOptions) -> list[str]:
     """Create ``otel_traces`` (if missing) and every analyzer table; idempotent."""
     applied = create_schema(client, options)
-    context = render_context(options, client.server_version)
+    context = render_context(options, client.server_version or "")
     context["ttl_days"] = str(int(options.ttl_days))
     context["replicated"] = "Replicated" if options.cluster else ""
     applied += apply_migrations(client, COMPONENT, "gapwatch.analyzer", context)

@@ -6,8 +6,12 @@
 """
 
 from gapwatch.collector.errors import CollectorError, ConfigurationError, StorageUnavailable
+from gapwatch.collector.flatten import AttributeLimits, flatten_request
+from gapwatch.collector.ingest import IngestOptions, ingest_request
 from gapwatch.collector.migrations import apply_migrations
+from gapwatch.collector.redaction import Redactor
 from gapwatch.collector.schema import SchemaOptions, create_schema
+from gapwatch.collector.server import CollectorConfig, CollectorServer
 from gapwatch.collector.storage import (
     StoreLocation,
     connect,
@@ -17,8 +21,13 @@ from gapwatch.collector.storage import (
 )
 
 __all__ = [
+    "AttributeLimits",
+    "CollectorConfig",
     "CollectorError",
+    "CollectorServer",
     "ConfigurationError",
+    "IngestOptions",
+    "Redactor",
     "SchemaOptions",
     "StorageUnavailable",
     "StoreLocation",
@@ -26,6 +35,8 @@ __all__ = [
     "connect",
     "create_schema",
     "default_store_url",
+    "flatten_request",
+    "ingest_request",
     "parse_store_url",
     "validate_identifier",
 ]

@@ -84,7 +84,7 @@ def render_context(options: SchemaOptions, server_version: str) -> dict[str, str
 
 def create_schema(client: Client, options: SchemaOptions) -> list[str]:
     """Create or upgrade the span tables; returns the migrations applied now."""
-    context = render_context(options, client.server_version)
+    context = render_context(options, client.server_version or "")
     skip = frozenset({"otel_traces_dedup_window"}) if options.cluster else frozenset()
     return apply_migrations(client, COMPONENT, "gapwatch.collector", context, skip=skip)
 

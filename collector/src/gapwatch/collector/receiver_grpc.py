@@ -1,0 +1,104 @@
+"""OTLP/gRPC trace receiver: ``opentelemetry.proto.collector.trace.v1.TraceService/Export``.
+
+The method handler takes the raw request bytes (no deserializer), so the body is digested for
+retry deduplication and logged to the WAL as received. Throttling answers ``UNAVAILABLE`` or
+``RESOURCE_EXHAUSTED`` with a ``RetryInfo`` detail, so OTLP clients back off and retry.
+"""
+
+from __future__ import annotations
+
+import logging
+from concurrent.futures import ThreadPoolExecutor
+
+import grpc
+from google.protobuf.any_pb2 import Any as AnyMessage
+from google.protobuf.duration_pb2 import Duration
+from google.rpc import code_pb2, error_details_pb2, status_pb2
+from grpc_status import rpc_status
+from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceResponse
+
+from gapwatch.collector.auth import TokenAuthenticator
+from gapwatch.collector.decode import DecodeError, parse_protobuf
+from gapwatch.collector.metrics import CollectorMetrics
+from gapwatch.collector.pipeline import Backpressure, IngestPipeline, body_digest
+
+SERVICE = "opentelemetry.proto.collector.trace.v1.TraceService"
+
+logger = logging.getLogger(__name__)
+
+
+class OtlpGrpcReceiver:
+    def __init__(
+        self,
+        pipeline: IngestPipeline,
+        auth: TokenAuthenticator,
+        metrics: CollectorMetrics,
+        max_message_bytes: int = 20 * 2**20,
+        workers: int = 8,
+    ):
+        self._pipeline = pipeline
+        self._auth = auth
+        self._metrics = metrics
+        self._server = grpc.server(
+            ThreadPoolExecutor(workers, thread_name_prefix="gapwatch-otlp-grpc"),
+            options=[
+                ("grpc.max_receive_message_length", max_message_bytes),
+                ("grpc.so_reuseport", 0),
+            ],
+            maximum_concurrent_rpcs=workers * 8,
+        )
+        handler = grpc.unary_unary_rpc_method_handler(
+            self._export,
+            request_deserializer=None,  # keep raw bytes
+            response_serializer=ExportTraceServiceResponse.SerializeToString,
+        )
+        self._server.add_generic_rpc_handlers(
+            (grpc.method_handlers_generic_handler(SERVICE, {"Export": handler}),)
+        )
+        self.port = 0
+
+    def start(self, host: str, port: int) -> int:
+        self.port = self._server.add_insecure_port(f"{_bracket(host)}:{port}")
+        if self.port == 0:
+            raise OSError(f"cannot listen for OTLP/gRPC on {host}:{port}")
+        self._server.start()
+        return self.port
+
+    def stop(self, grace_s: float = 5.0) -> None:
+        self._server.stop(grace_s).wait()
+
+    def _export(self, raw: bytes, context: grpc.ServicerContext) -> ExportTraceServiceResponse:
+        metadata = dict(context.invocation_metadata())
+        if not self._auth.allows(str(metadata.get("authorization", "")) or None):
+            self._abort(context, code_pb2.UNAUTHENTICATED, "missing or invalid bearer token")
+        try:
+            accepted = self._pipeline.submit(parse_protobuf(raw), raw, body_digest(raw))
+        except DecodeError as error:
+            self._abort(context, code_pb2.INVALID_ARGUMENT, str(error))
+        except Backpressure as error:
+            code = code_pb2.UNAVAILABLE if error.status == 503 else code_pb2.RESOURCE_EXHAUSTED
+            self._abort(context, code, str(error), error.retry_after)
+        response = ExportTraceServiceResponse()
+        if accepted.rejected:
+            response.partial_success.rejected_spans = accepted.rejected
+            response.partial_success.error_message = accepted.message
+        self._count("OK")
+        return response
+
+    def _abort(
+        self, context: grpc.ServicerContext, code: int, message: str, retry_after: int | None = None
+    ) -> None:
+        status = status_pb2.Status(code=code, message=message)
+        if retry_after is not None:
+            detail = AnyMessage()
+            detail.Pack(error_details_pb2.RetryInfo(retry_delay=Duration(seconds=retry_after)))
+            status.details.append(detail)
+        self._count(code_pb2.Code.Name(code))
+        context.abort_with_status(rpc_status.to_status(status))
+
+    def _count(self, code: str) -> None:
+        self._metrics.requests.labels(transport="grpc", code=code).inc()
+
+
+def _bracket(host: str) -> str:
+    return f"[{host}]" if ":" in host and not host.startswith("[") else host

@@ -1,0 +1,82 @@
+"""Remove secrets from attribute values before anything is stored.
+
+Two rules, both configurable: attributes whose *key* names a secret (``authorization``,
+``api_key``, ``password`` …) are replaced whole, and values are scanned for secret-shaped text
+(bearer tokens, JWTs, common API-key formats, e-mail addresses), each match replaced by a
+marker naming what was removed.
+
+    redactor = Redactor.default()
+    redactor("http.request.header.authorization", "Bearer abc")  # → "[REDACTED]"
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+REDACTED = "[REDACTED]"
+
+DEFAULT_SECRET_KEYS = (
+    "authorization",
+    "proxy-authorization",
+    "cookie",
+    "set-cookie",
+    "password",
+    "passwd",
+    "secret",
+    "api_key",
+    "api-key",
+    "apikey",
+    "access_token",
+    "refresh_token",
+    "private_key",
+    "client_secret",
+    "x-api-key",
+)
+
+# (name, pattern); the name shows up in the marker so a reader knows what was there.
+DEFAULT_PATTERNS: tuple[tuple[str, str], ...] = (
+    ("jwt", r"\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}"),
+    ("bearer", r"(?i)\bbearer\s+[A-Za-z0-9._~+/=-]{8,}"),
+    ("api_key", r"\bsk-(?:ant-|proj-)?[A-Za-z0-9_-]{16,}"),
+    ("aws_key", r"\b(?:AKIA|ASIA)[A-Z0-9]{16}\b"),
+    ("github_token", r"\bgh[pousr]_[A-Za-z0-9]{30,}\b"),
+    ("slack_token", r"\bxox[abprs]-[A-Za-z0-9-]{10,}"),
+    ("google_api_key", r"\bAIza[0-9A-Za-z_-]{35}\b"),
+    ("email", r"\b[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}\b"),
+)
+
+
+@dataclass(frozen=True)
+class Redactor:
+    """Callable ``(key, value) -> value``; matches keys case-insensitively by substring."""
+
+    secret_keys: tuple[str, ...]
+    patterns: tuple[tuple[str, re.Pattern[str]], ...]
+
+    @classmethod
+    def default(
+        cls,
+        extra_keys: Iterable[str] = (),
+        extra_patterns: Iterable[str] = (),
+    ) -> Redactor:
+        compiled = [(name, re.compile(pattern)) for name, pattern in DEFAULT_PATTERNS]
+        compiled += [(f"custom{i}", re.compile(p)) for i, p in enumerate(extra_patterns)]
+        keys = tuple(k.lower() for k in (*DEFAULT_SECRET_KEYS, *extra_keys) if k)
+        return cls(keys, tuple(compiled))
+
+    def __call__(self, key: str, value: str) -> str:
+        if key and self._is_secret_key(key):
+            return REDACTED if value else value
+        for name, pattern in self.patterns:
+            if pattern.search(value):
+                value = pattern.sub(f"[REDACTED:{name}]", value)
+        return value
+
+    def _is_secret_key(self, key: str) -> bool:
+        lowered = key.lower()
+        # gen_ai.usage.*_tokens are counts, not credentials
+        if lowered.endswith("_tokens") or lowered.endswith(".tokens"):
+            return False
+        return any(secret in lowered for secret in self.secret_keys)

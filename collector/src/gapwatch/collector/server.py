@@ -1,0 +1,177 @@
+"""The collector as a running service: storage, WAL, drainer, OTLP/HTTP and OTLP/gRPC listeners.
+
+    server = CollectorServer(CollectorConfig(store_url="chdb:///srv/gapwatch/chdb",
+                                             wal_dir=Path("/srv/gapwatch/wal")))
+    server.start()          # returns once both listeners accept connections
+    ...
+    server.stop()           # stops listening, stores the backlog, closes the WAL
+"""
+
+from __future__ import annotations
+
+import logging
+import socket
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import uvicorn
+
+from gapwatch.collector.auth import TokenAuthenticator
+from gapwatch.collector.drain import WalDrainer
+from gapwatch.collector.errors import ConfigurationError
+from gapwatch.collector.flatten import AttributeLimits
+from gapwatch.collector.metrics import CollectorMetrics
+from gapwatch.collector.pipeline import IngestPipeline, IngestPolicy, StorageHealth
+from gapwatch.collector.receiver_grpc import OtlpGrpcReceiver
+from gapwatch.collector.receiver_http import OtlpHttpApp
+from gapwatch.collector.redaction import Redactor
+from gapwatch.collector.schema import SchemaOptions, create_schema
+from gapwatch.collector.storage import connect, parse_store_url
+from gapwatch.collector.validation import TimePolicy
+from gapwatch.collector.wal import WriteAheadLog
+from gapwatch.collector.writer import ClickHouseSpanWriter
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class CollectorConfig:
+    """Everything the collector needs; :mod:`gapwatch.collector.cli` fills it from flags/env.
+
+    Ports 0 pick free ports (see :attr:`CollectorServer.http_port`); a port of -1 disables
+    that listener.
+    """
+
+    store_url: str
+    wal_dir: Path
+    host: str = "127.0.0.1"
+    http_port: int = 4318
+    grpc_port: int = 4317
+    ingest_tokens: tuple[str, ...] = ()
+    max_body_bytes: int = 20 * 2**20
+    max_backlog_bytes: int = 512 * 2**20
+    ttl_days: int = 30
+    cluster: str = ""
+    max_future_skew_s: float = 3600.0
+    limits: AttributeLimits = field(default_factory=AttributeLimits)
+    redact: bool = True
+    redact_keys: tuple[str, ...] = ()
+    redact_patterns: tuple[str, ...] = ()
+    batch_spans: int = 50_000
+    linger_s: float = 0.2
+    fsync: bool = True
+    create_schema: bool = True
+
+
+class CollectorServer:
+    def __init__(self, config: CollectorConfig):
+        self.config = config
+        location = parse_store_url(config.store_url)
+        self.metrics = CollectorMetrics()
+        self.health = StorageHealth()
+        self.client = connect(location)
+        if config.create_schema:
+            create_schema(
+                self.client,
+                SchemaOptions(location.database, config.ttl_days, config.cluster),
+            )
+        self.wal = WriteAheadLog(config.wal_dir, fsync=config.fsync)
+        redact = (
+            Redactor.default(config.redact_keys, config.redact_patterns) if config.redact else None
+        )
+        self.drainer = WalDrainer(
+            self.wal,
+            ClickHouseSpanWriter(self.client),
+            self.health,
+            limits=config.limits,
+            redact=redact,
+            metrics=self.metrics,
+            batch_spans=config.batch_spans,
+            linger_s=config.linger_s,
+        )
+        policy = IngestPolicy(
+            time_policy=TimePolicy(config.max_future_skew_s, config.ttl_days),
+            max_backlog_bytes=config.max_backlog_bytes,
+        )
+        self.pipeline = IngestPipeline(self.wal, self.health, policy, self.metrics)
+        health = self.health
+        self.metrics.bind_queue(self.wal.backlog, self.wal.size_bytes, lambda: health.available)
+        auth = TokenAuthenticator(config.ingest_tokens)
+        self.http_app = OtlpHttpApp(
+            self.pipeline, auth, self.metrics, self.readiness, config.max_body_bytes
+        )
+        self.grpc = OtlpGrpcReceiver(self.pipeline, auth, self.metrics, config.max_body_bytes)
+        self._http_server: uvicorn.Server | None = None
+        self._http_thread: threading.Thread | None = None
+        self.http_port = -1
+        self.grpc_port = -1
+
+    def start(self, timeout_s: float = 10.0) -> None:
+        self.drainer.start()
+        if self.config.grpc_port >= 0:
+            self.grpc_port = self.grpc.start(self.config.host, self.config.grpc_port)
+        if self.config.http_port >= 0:
+            self._start_http(timeout_s)
+        logger.info(
+            "collector listening: OTLP/HTTP %s:%s, OTLP/gRPC %s:%s, storing into %s",
+            self.config.host, self.http_port, self.config.host, self.grpc_port,
+            parse_store_url(self.config.store_url).redacted(),
+        )
+
+    def stop(self, drain_timeout_s: float = 10.0) -> None:
+        if self._http_server is not None:
+            self._http_server.should_exit = True
+        if self._http_thread is not None:
+            self._http_thread.join(timeout=10)
+        if self.grpc_port >= 0:
+            self.grpc.stop()
+        self.http_app.close()
+        self.drainer.stop(drain_timeout_s)
+        self.wal.close()
+
+    def wait_stored(self, timeout_s: float = 30.0) -> bool:
+        """Wait until every acknowledged span is in ClickHouse."""
+        return self.drainer.wait_idle(timeout_s)
+
+    def readiness(self) -> tuple[bool, str]:
+        if not self.health.available:
+            return False, f"storage unavailable: {self.health.last_error}"
+        _, backlog_bytes, _ = self.wal.backlog()
+        if backlog_bytes >= self.config.max_backlog_bytes:
+            return False, "ingest queue is full"
+        return True, ""
+
+    def _start_http(self, timeout_s: float) -> None:
+        family = socket.AF_INET6 if ":" in self.config.host else socket.AF_INET
+        sock = socket.socket(family, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((self.config.host, self.config.http_port))
+        except OSError as error:
+            sock.close()
+            raise ConfigurationError(
+                f"cannot listen for OTLP/HTTP on {self.config.host}:{self.config.http_port}: "
+                f"{error}"
+            ) from error
+        self.http_port = sock.getsockname()[1]
+        config = uvicorn.Config(
+            self.http_app,
+            lifespan="off",
+            log_level="warning",
+            access_log=False,
+            limit_concurrency=256,  # beyond this uvicorn answers 503: bounded memory
+            timeout_keep_alive=30,
+        )
+        self._http_server = uvicorn.Server(config)
+        server = self._http_server
+        self._http_thread = threading.Thread(
+            target=lambda: server.run(sockets=[sock]), name="gapwatch-otlp-http", daemon=True
+        )
+        self._http_thread.start()
+        deadline = time.monotonic() + timeout_s
+        while not server.started:
+            if time.monotonic() > deadline or not self._http_thread.is_alive():
+                raise RuntimeError("OTLP/HTTP listener did not start")
+            time.sleep(0.01)
