@@ -82,6 +82,7 @@ EVENT_USER_CORRECTION = "gapwatch.user_correction"
 EVENT_BLOCKED = "gapwatch.blocked"
 FEEDBACK_RATING = "gapwatch.feedback.rating"
 FEEDBACK_COMMENT = "gapwatch.feedback.comment"
+FEEDBACK_SOURCE = "gapwatch.feedback.source"
 CORRECTION_DESCRIPTION = "gapwatch.correction.description"
 EVENT_EXCEPTION = "exception"
 
