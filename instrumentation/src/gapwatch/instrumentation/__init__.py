@@ -26,6 +26,7 @@ from gapwatch.instrumentation._events import (
     record_feedback,
     record_user_correction,
 )
+from gapwatch.instrumentation._instrumentor import GapwatchInstrumentor
 from gapwatch.instrumentation._outcome import (
     Classification,
     ToolBlocked,
@@ -46,14 +47,17 @@ from gapwatch.instrumentation._spans import (
     remote_agent,
     tool,
 )
+from gapwatch.instrumentation._wrapping import ArgumentNames
 
 __all__ = [
     "AgentScope",
+    "ArgumentNames",
     "BurstBatchSpanProcessor",
     "Classification",
     "ConfigurationError",
     "ConversationIdProcessor",
     "DelegationScope",
+    "GapwatchInstrumentor",
     "RemoteAgentScope",
     "ToolBlocked",
     "ToolScope",

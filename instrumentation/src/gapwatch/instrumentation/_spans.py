@@ -172,6 +172,15 @@ class ToolScope(Scope):
             desired_capability=desired_capability,
         )
 
+    def set_outcome(self, classification: Classification) -> None:
+        """Force the outcome, overriding classification of the exception or result."""
+        self._forced = classification
+
+    def mark_transfer(self, target: str, mode: str = TRANSFER_RETURN_TO_CALLER) -> None:
+        """Turn this tool call into a delegation to ``target`` (agent exposed as a tool)."""
+        self.set_attribute(A.GEN_AI_TRANSFER_TARGET_NAME, target)
+        self.set_attribute(A.GEN_AI_TRANSFER_MODE, mode)
+
     def set_input_size(self, size: int, unit: str = "bytes") -> None:
         self.set_attribute(A.GAPWATCH_INPUT_SIZE, size)
         self.set_attribute(A.GAPWATCH_INPUT_UNIT, unit)
