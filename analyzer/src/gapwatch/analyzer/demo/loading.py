@@ -1,0 +1,54 @@
+"""Load the simulated fleet straight into a store, without a network hop.
+
+    stats = load_fleet(client, FleetOptions(sessions=200))
+
+The spans go through the OpenTelemetry SDK, the OTLP protobuf encoder and the collector's own
+``ingest_request`` — the path the receivers use — so the rows are exactly what the collector
+would store. Tests and benchmarks use this; ``gapwatch demo`` sends over real OTLP/HTTP instead.
+"""
+
+from __future__ import annotations
+
+from clickhouse_connect.driver.client import Client
+from opentelemetry.exporter.otlp.proto.common.trace_encoder import encode_spans
+from opentelemetry.sdk.resources import Resource
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from opentelemetry.trace import Tracer
+
+from gapwatch.analyzer.demo.fleet import Fleet, FleetOptions, FleetStats, SeededIdGenerator
+from gapwatch.collector.ingest import IngestOptions, ingest_request
+from gapwatch.collector.validation import TimePolicy
+from gapwatch.collector.writer import ClickHouseSpanWriter
+
+BATCH = 2_000
+
+
+def load_fleet(client: Client, options: FleetOptions) -> FleetStats:
+    """Run the fleet into memory, then ingest it in batches; returns the fleet's statistics."""
+    exporter = InMemorySpanExporter()
+    providers: dict[str, TracerProvider] = {}
+
+    def tracer_for(service: str) -> Tracer:
+        if service not in providers:
+            provider = TracerProvider(
+                resource=Resource.create({"service.name": service, "service.version": "demo"}),
+                id_generator=SeededIdGenerator(options.seed + len(providers)),
+            )
+            provider.add_span_processor(SimpleSpanProcessor(exporter))
+            providers[service] = provider
+        return providers[service].get_tracer("gapwatch.demo")
+
+    stats = Fleet(options, tracer_for).run()
+    spans = exporter.get_finished_spans()
+    writer = ClickHouseSpanWriter(client)
+    ingest = IngestOptions(time_policy=TimePolicy(retention_days=0))
+    for start in range(0, len(spans), BATCH):
+        request = encode_spans(spans[start : start + BATCH])
+        result = ingest_request(writer, request, ingest)
+        if result.rejected:
+            raise RuntimeError(f"fleet spans rejected by ingest: {result.message}")
+    for provider in providers.values():
+        provider.shutdown()
+    return stats
