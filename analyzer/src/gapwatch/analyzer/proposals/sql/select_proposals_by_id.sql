@@ -1,0 +1,9 @@
+-- Returns the current version of each listed proposal (missing ids are simply absent).
+-- Parameters: database, ids.
+SELECT
+    id, detector, detector_version, type, priority, confidence, status, title, summary, subject,
+    evidence, evidence_count, severity, proposed_change, expected_impact, risk, snoozed_until,
+    implemented_version, implemented_at, verification, baseline_count, baseline_severity,
+    created_at, updated_at
+FROM {database:Identifier}.gapwatch_proposals FINAL
+WHERE id IN {ids:Array(String)}

@@ -1,0 +1,21 @@
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+from clickhouse_connect.driver.client import Client
+
+from gapwatch.analyzer.schema import create_analyzer_schema
+from gapwatch.analyzer.store import Store
+from gapwatch.collector.schema import SchemaOptions
+
+# the test folders are not packages (importlib mode): make the shared builders importable
+sys.path.insert(0, str(Path(__file__).parent))
+
+
+@pytest.fixture
+def store(ch_client: Client) -> Store:
+    """A store on this test's fresh database with every analyzer table."""
+    create_analyzer_schema(ch_client, SchemaOptions(database=ch_client.database, ttl_days=30))
+    return Store(ch_client)
