@@ -10,16 +10,18 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from opentelemetry.instrumentation.configurator import BaseConfigurator
-
 from gapwatch.instrumentation._diagnostics import warn_internal
 from gapwatch.instrumentation._settings import parse_bool
 
 
-class GapwatchConfigurator(BaseConfigurator):  # type: ignore[misc]
-    """Calls :func:`gapwatch.instrumentation.configure` with no arguments."""
+class GapwatchConfigurator:
+    """Calls :func:`gapwatch.instrumentation.configure` with no arguments.
 
-    def _configure(self, **kwargs: Any) -> None:
+    The loader only calls ``configure(**kwargs)``; the SDK's configurator base class is private,
+    so gapwatch does not subclass it.
+    """
+
+    def configure(self, **kwargs: Any) -> None:
         if parse_bool(os.environ, "OTEL_SDK_DISABLED", False):
             return
         from gapwatch.instrumentation._setup import configure
