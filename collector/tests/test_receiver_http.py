@@ -222,7 +222,8 @@ def test_ingest_tokens_require_a_bearer_and_nothing_is_stored_without(make_serve
     body = make_request([make_span("authed")]).SerializeToString()
     assert post(server, body, PROTOBUF).status_code == 401
     assert post(server, body, {**PROTOBUF, "authorization": "Bearer wrong"}).status_code == 401
-    assert post(server, body, {**PROTOBUF, "authorization": "Basic s3cret-token"}).status_code == 401
+    basic = {**PROTOBUF, "authorization": "Basic s3cret-token"}
+    assert post(server, body, basic).status_code == 401
     assert stored_names(server) == []
     ok = post(server, body, {**PROTOBUF, "authorization": "Bearer s3cret-token"})
     assert ok.status_code == 200

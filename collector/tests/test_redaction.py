@@ -9,7 +9,8 @@ from gapwatch.collector.testing import make_request, make_span
 SECRETS = {
     "openai": "sk-proj-AbCdEfGhIjKlMnOpQrStUvWx1234",
     "aws": "AKIAIOSFODNN7EXAMPLE",
-    "jwt": "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U",
+    "jwt": "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0."
+    "dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U",
     "github": "ghp_0123456789abcdefghijABCDEFGHIJ012345",
     "email": "jane.doe@example.org",
     "bearer": "Bearer abcdef0123456789abcdef",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from clickhouse_connect.driver.client import Client
+from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 
 from gapwatch.collector.drain import WalDrainer
 from gapwatch.collector.flatten import flatten_request
@@ -63,7 +64,7 @@ def test_crash_after_insert_before_commit_stores_the_block_once(
     # what the drainer does, stopped by a crash between the insert and the commit
     wal.begin(start, end)
     columns = flatten_request(
-        make_request([]).__class__.FromString(b"".join(r.payload for r in records))
+        ExportTraceServiceRequest.FromString(b"".join(r.payload for r in records))
     )
     ClickHouseSpanWriter(ch_client).write(columns, f"{wal.instance_id}:{start}-{end}")
     wal.close()
