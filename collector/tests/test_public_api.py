@@ -1,0 +1,26 @@
+import gapwatch.collector
+
+
+def test_public_api_is_the_documented_list() -> None:
+    assert gapwatch.collector.__all__ == [
+        "AttributeLimits",
+        "CollectorConfig",
+        "CollectorError",
+        "CollectorServer",
+        "ConfigurationError",
+        "IngestOptions",
+        "Redactor",
+        "SchemaOptions",
+        "StorageUnavailable",
+        "StoreLocation",
+        "apply_migrations",
+        "connect",
+        "create_schema",
+        "default_store_url",
+        "flatten_request",
+        "ingest_request",
+        "parse_store_url",
+        "validate_identifier",
+    ]
+    for name in gapwatch.collector.__all__:
+        assert getattr(gapwatch.collector, name) is not None
