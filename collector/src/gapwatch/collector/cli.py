@@ -52,6 +52,9 @@ def add_collector_arguments(parser: argparse.ArgumentParser) -> None:
                         help="extra regular expressions of secrets, separated by ';;'")
     parser.add_argument("--no-redact", action="store_true",
                         default=env("GAPWATCH_NO_REDACT", "") == "1")
+    parser.add_argument("--no-create-schema", action="store_true",
+                        default=env("GAPWATCH_CREATE_SCHEMA", "1") == "0",
+                        help="only insert; the schema is managed elsewhere (gapwatch init-db)")
 
 
 def config_from_arguments(args: argparse.Namespace) -> CollectorConfig:
@@ -71,6 +74,7 @@ def config_from_arguments(args: argparse.Namespace) -> CollectorConfig:
         redact=not args.no_redact,
         redact_keys=_split(args.redact_keys, ","),
         redact_patterns=_split(args.redact_patterns, ";;"),
+        create_schema=not args.no_create_schema,
     )
 
 

@@ -131,14 +131,21 @@ class _AttributeRenderer:
     def render(self, key_values: Iterable[KeyValue]) -> dict[str, str]:
         rendered: dict[str, str] = {}
         limit = self._limits.max_attributes
+        max_length = self._limits.max_value_length
+        redact = self._redact
         for key_value in key_values:
             if len(rendered) >= limit:
                 self._stats.dropped_attributes += 1
                 continue
-            value = any_value_to_string(key_value.value, self._limits.max_depth)
-            if self._redact is not None:
-                value = self._redact(key_value.key, value)
-            rendered[key_value.key] = self.cap(value)
+            any_value = key_value.value
+            # most attributes are plain strings: skip the generic renderer for them
+            if any_value.WhichOneof("value") == "string_value":
+                value = any_value.string_value
+            else:
+                value = any_value_to_string(any_value, self._limits.max_depth)
+            if redact is not None:
+                value = redact(key_value.key, value)
+            rendered[key_value.key] = value if len(value) <= max_length else self.cap(value)
         return rendered
 
     def redact_text(self, text: str) -> str:

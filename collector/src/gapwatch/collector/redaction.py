@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 REDACTED = "[REDACTED]"
 
@@ -38,7 +38,7 @@ DEFAULT_SECRET_KEYS = (
 # (name, pattern); the name shows up in the marker so a reader knows what was there.
 DEFAULT_PATTERNS: tuple[tuple[str, str], ...] = (
     ("jwt", r"\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}"),
-    ("bearer", r"(?i)\bbearer\s+[A-Za-z0-9._~+/=-]{8,}"),
+    ("bearer", r"\b(?i:bearer)\s+[A-Za-z0-9._~+/=-]{8,}"),
     ("api_key", r"\bsk-(?:ant-|proj-)?[A-Za-z0-9_-]{16,}"),
     ("aws_key", r"\b(?:AKIA|ASIA)[A-Z0-9]{16}\b"),
     ("github_token", r"\bgh[pousr]_[A-Za-z0-9]{30,}\b"),
@@ -54,6 +54,10 @@ class Redactor:
 
     secret_keys: tuple[str, ...]
     patterns: tuple[tuple[str, re.Pattern[str]], ...]
+    # every pattern as one alternation: almost no value matches, so one scan decides
+    any_secret: re.Pattern[str] | None = None
+    # attribute keys repeat endlessly; decide each once (bounded: cleared when it grows large)
+    _key_decisions: dict[str, bool] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def default(
@@ -64,17 +68,28 @@ class Redactor:
         compiled = [(name, re.compile(pattern)) for name, pattern in DEFAULT_PATTERNS]
         compiled += [(f"custom{i}", re.compile(p)) for i, p in enumerate(extra_patterns)]
         keys = tuple(k.lower() for k in (*DEFAULT_SECRET_KEYS, *extra_keys) if k)
-        return cls(keys, tuple(compiled))
+        combined = re.compile("|".join(f"(?:{pattern.pattern})" for _, pattern in compiled))
+        return cls(keys, tuple(compiled), combined)
 
     def __call__(self, key: str, value: str) -> str:
         if key and self._is_secret_key(key):
             return REDACTED if value else value
+        if len(value) < 8 or (self.any_secret is not None and not self.any_secret.search(value)):
+            return value
         for name, pattern in self.patterns:
             if pattern.search(value):
                 value = pattern.sub(f"[REDACTED:{name}]", value)
         return value
 
     def _is_secret_key(self, key: str) -> bool:
+        decision = self._key_decisions.get(key)
+        if decision is None:
+            if len(self._key_decisions) > 10_000:
+                self._key_decisions.clear()
+            decision = self._key_decisions[key] = self._decide_key(key)
+        return decision
+
+    def _decide_key(self, key: str) -> bool:
         lowered = key.lower()
         # gen_ai.usage.*_tokens are counts, not credentials
         if lowered.endswith("_tokens") or lowered.endswith(".tokens"):

@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
+import os
 import pkgutil
 import sys
 from collections.abc import Sequence
@@ -23,7 +24,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="gapwatch", description="Find what your AI agents cannot do yet, from their traces."
     )
-    parser.add_argument("--log-level", default="INFO", help="logging level (env GAPWATCH_LOG_LEVEL)")
+    parser.add_argument(
+        "--log-level",
+        default=os.environ.get("GAPWATCH_LOG_LEVEL", "INFO"),
+        help="logging level (env GAPWATCH_LOG_LEVEL)",
+    )
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for module_info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
         if module_info.name.startswith("_"):
