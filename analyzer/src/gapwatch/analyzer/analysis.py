@@ -97,24 +97,33 @@ class Analyzer:
         self.repository = ProposalRepository(store)
         self._detect = detect or _installed_detectors
         self._lock = threading.Lock()
+        self.runs_total = 0
+        self.failures_total = 0
 
     def run(
-        self, *, window: str | None = None, dry_run: bool = False, now: datetime | None = None
+        self,
+        *,
+        window: str | None = None,
+        dry_run: bool = False,
+        now: datetime | None = None,
+        run_id: str | None = None,
     ) -> AnalysisRun:
         window = window or self.window
         length = parse_window(window)
+        run_id = run_id or new_run_id()
         with self._lock:
             started = now or datetime.now(UTC)
-            run_id = uuid.uuid4().hex
             try:
                 run = self._run(run_id, started, window, length, dry_run)
             except Exception as error:
+                self.failures_total += 1
                 logger.exception("analysis %s failed", run_id)
                 if not dry_run:
                     failed = AnalysisRun(run_id, started, datetime.now(UTC), window, dry_run,
                                          error=f"{type(error).__name__}: {error}")
                     self._record(failed)
                 raise
+            self.runs_total += 1
             if not dry_run:
                 self._record(run)
                 self._publish(run.events)
@@ -190,6 +199,10 @@ class Analyzer:
                 except Exception:  # a broken webhook must not fail the analysis
                     logger.exception("publisher %s failed on %s %s",
                                      type(publisher).__name__, event.kind, event.proposal.id)
+
+
+def new_run_id() -> str:
+    return uuid.uuid4().hex
 
 
 def parse_window(window: str) -> timedelta:

@@ -19,22 +19,54 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="GAPWATCH_", extra="ignore")
 
-    data_dir: str = Field(".gapwatch", description="where embedded data, WAL and reports live")
-    clickhouse_url: str = Field("", description="chdb:///dir or http(s)://user:pw@host:8123/db")
-    host: str = Field("127.0.0.1", description="bind address for every listener")
+    data_dir: str = Field(
+        default=".gapwatch", description="where embedded data, WAL and reports live"
+    )
+    clickhouse_url: str = Field(
+        default="", description="chdb:///dir or http(s)://user:pw@host:8123/db"
+    )
+    host: str = Field(default="127.0.0.1", description="bind address for every listener")
     otlp_http_port: int = 4318
     otlp_grpc_port: int = 4317
     api_port: int = 8080
-    ttl_days: int = Field(30, ge=0, description="span and model retention; 0 keeps forever")
-    cluster: str = Field("", description="ClickHouse cluster name for ON CLUSTER DDL")
-    reader_tokens: str = Field("", description="comma-separated API tokens with the reader role")
-    admin_tokens: str = Field("", description="comma-separated API tokens with the admin role")
-    ingest_tokens: str = Field("", description="comma-separated bearer tokens for OTLP ingest")
-    allow_open_network: bool = Field(
-        False, description="allow a non-loopback bind without API tokens"
+    ttl_days: int = Field(default=30, ge=0, description="span and model retention; 0 keeps forever")
+    cluster: str = Field(default="", description="ClickHouse cluster name for ON CLUSTER DDL")
+    reader_tokens: str = Field(
+        default="", description="comma-separated API tokens with the reader role"
     )
-    analysis_interval_minutes: float = Field(15.0, ge=0, description="0 disables the scheduler")
+    admin_tokens: str = Field(
+        default="", description="comma-separated API tokens with the admin role"
+    )
+    ingest_tokens: str = Field(
+        default="", description="comma-separated bearer tokens for OTLP ingest"
+    )
+    allow_open_network: bool = Field(
+        default=False, description="allow a non-loopback bind without API tokens"
+    )
+    analysis_interval_minutes: float = Field(
+        default=15.0, ge=0, description="0 disables the scheduler"
+    )
     analysis_window: str = "7d"
+    api_url: str = Field(
+        default="", description="a running gapwatch API for the CLI (default: probe)"
+    )
+    api_token: str = Field(default="", description="bearer token the CLI sends to the API")
+    verification_min_samples: int = Field(default=30, ge=1, description="spans per window to judge")
+    verification_alpha: float = Field(default=0.05, gt=0, lt=1, description="significance level")
+    webhook_url: str = Field(default="", description="Slack-compatible webhook for new/regressed")
+    webhook_secret: str = Field(default="", description="HMAC-SHA256 key for the webhook signature")
+    notify_priorities: str = Field(
+        default="high", description="comma-separated priorities to notify"
+    )
+    github_repo: str = Field(default="", description="owner/name to export proposals to as issues")
+    github_token: str = Field(
+        default="", description="GitHub token (else the GITHUB_TOKEN variable)"
+    )
+    github_api_url: str = "https://api.github.com"
+    public_url: str = Field(default="", description="where people reach this API, for links")
+    trace_url_template: str = Field(
+        default="", description="link to one trace, e.g. a Grafana explore URL with {trace_id}"
+    )
 
     @model_validator(mode="after")
     def _fill_store_url(self) -> Settings:
