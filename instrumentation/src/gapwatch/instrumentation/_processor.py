@@ -8,6 +8,7 @@ exact in-process count of what it had to drop (:attr:`BurstBatchSpanProcessor.dr
 
 from __future__ import annotations
 
+import collections
 import threading
 
 from opentelemetry.sdk.trace import ReadableSpan
@@ -19,7 +20,7 @@ DEFAULT_SCHEDULE_DELAY_MS = 1_000.0
 
 
 class BurstBatchSpanProcessor(BatchSpanProcessor):
-    """:class:`BatchSpanProcessor` with burst-sized defaults and a drop counter."""
+    """:class:`BatchSpanProcessor` with burst-sized defaults and an exact drop counter."""
 
     def __init__(
         self,
@@ -37,22 +38,37 @@ class BurstBatchSpanProcessor(BatchSpanProcessor):
             export_timeout_millis=export_timeout_millis,
         )
         self.max_queue_size = max_queue_size
-        self._dropped = 0
-        self._dropped_lock = threading.Lock()
-        # The SDK keeps its queue private; if a future SDK renames it the counter reads 0
-        # rather than breaking span export.
-        self._queue = getattr(getattr(self, "_batch_processor", None), "_queue", None)
+        self._queue: _CountingQueue | None = None
+        # The SDK drops by appending to a full bounded deque it keeps private. Swapping in a
+        # deque that counts those evictions gives an exact figure; if a future SDK renames the
+        # queue, the counter reads 0 rather than breaking export.
+        batch = getattr(self, "_batch_processor", None)
+        if batch is not None and isinstance(getattr(batch, "_queue", None), collections.deque):
+            self._queue = _CountingQueue([], max_queue_size)
+            batch._queue = self._queue
 
     @property
     def dropped_spans(self) -> int:
         """Spans dropped so far because the queue was full."""
-        return self._dropped
+        return self._queue.dropped if self._queue is not None else 0
 
-    def on_end(self, span: ReadableSpan) -> None:
-        if not span.context.trace_flags.sampled:
-            return
-        queue = self._queue
-        if queue is not None and len(queue) >= self.max_queue_size:
-            with self._dropped_lock:
-                self._dropped += 1
-        super().on_end(span)
+
+class _CountingQueue(collections.deque[ReadableSpan]):
+    """A bounded deque that counts what ``appendleft`` pushes out of the far end."""
+
+    def __init__(self, items: list[ReadableSpan], maxlen: int) -> None:
+        super().__init__(items, maxlen)
+        self.dropped = 0
+        # The check and the append must be atomic with the exporter thread's pop, or a pop in
+        # between makes a counted drop that never happened.
+        self._lock = threading.Lock()
+
+    def appendleft(self, item: ReadableSpan) -> None:
+        with self._lock:
+            if len(self) == self.maxlen:
+                self.dropped += 1
+            super().appendleft(item)
+
+    def pop(self) -> ReadableSpan:  # type: ignore[override]  # deque.pop takes no index
+        with self._lock:
+            return super().pop()

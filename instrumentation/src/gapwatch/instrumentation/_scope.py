@@ -216,10 +216,18 @@ def error_type_of(exc: BaseException) -> str:
     return type(exc).__qualname__
 
 
+REDACTION_FAILED = "[redaction failed]"
+
+
 def content(value: Any) -> str:
     """``value`` prepared for a content attribute under the current settings."""
     settings = _state.settings()
-    return prepare_content(value, settings.redactor, settings.max_value_size)
+    try:
+        return prepare_content(value, settings.redactor, settings.max_value_size)
+    except Exception:
+        # Fail closed: content that could not be redacted is never exported.
+        warn_internal("redactor", "the redactor failed; content withheld")
+        return REDACTION_FAILED
 
 
 def _describe(exc: BaseException) -> str:

@@ -23,6 +23,7 @@ from opentelemetry.util.types import AttributeValue
 
 from gapwatch.instrumentation import _state
 from gapwatch.instrumentation._context import AGENT_KEY, TOOL_KEY, current_agent
+from gapwatch.instrumentation._diagnostics import warn_internal
 from gapwatch.instrumentation._outcome import (
     OK,
     Classification,
@@ -244,8 +245,7 @@ class ToolScope(Scope):
                 exc, settings.blocked_exceptions, settings.timeout_exceptions
             )
         elif self._has_result:
-            classifier = self.classifier or settings.result_classifier
-            classification = (classifier(self._result) if classifier else None) or OK
+            classification = self._classify_result(settings.result_classifier)
         else:
             classification = OK
         self._classification = classification
@@ -263,6 +263,16 @@ class ToolScope(Scope):
         if exc is not None:
             return attributes, content(f"{type(exc).__qualname__}: {exc}")[:512]
         return attributes, classification.reason or classification.outcome.value
+
+    def _classify_result(self, default: ResultClassifier | None) -> Classification:
+        classifier = self.classifier or default
+        if classifier is None:
+            return OK
+        try:
+            return classifier(self._result) or OK
+        except Exception:
+            warn_internal("classifier", "the result classifier failed; outcome recorded as ok")
+            return OK
 
 
 class DelegationScope(ToolScope):
