@@ -127,7 +127,9 @@ class Fleet:
         session = f"s-{self.options.seed}-{index:05d}"
         user = f"user-{rng.randrange(40):02d}"
         wants_pdf = rng.random() < 0.08
-        request = PDF_REQUEST if wants_pdf else rng.choice(ROUTINE_REQUESTS)
+        # routine work differs per session (its own ticket); only the PDF request truly repeats
+        request = PDF_REQUEST if wants_pdf else (
+            f"{rng.choice(ROUTINE_REQUESTS)} (ticket {rng.randrange(10_000, 99_999)})")
         root = self._start(tracer, "invoke_agent planner", start, {
             A.GEN_AI_OPERATION_NAME: V.OP_INVOKE_AGENT,
             A.GEN_AI_AGENT_NAME: "planner",
