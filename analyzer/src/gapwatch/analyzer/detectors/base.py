@@ -1,9 +1,9 @@
 """What every detector is and yields: the contract between detectors and proposals.
 
-    class RetryLoopDetector:
-        id = "retry_loop"
-        version = 1
-        def detect(self, context: DetectionContext) -> list[Finding]: ...
+class RetryLoopDetector:
+    id = "retry_loop"
+    version = 1
+    def detect(self, context: DetectionContext) -> list[Finding]: ...
 """
 
 from __future__ import annotations

@@ -1,0 +1,49 @@
+-- Returns, per (service, root agent), the tokens of all runs, of failed runs and above the outlier line (factor × the agent's median run), with evidence over the wasteful runs.
+-- Parameters: database (Identifier), since, until (DateTime64(9)), min_runs (UInt32), outlier_factor (Float64).
+WITH runs AS (
+    SELECT trace_id, service,
+        argMinIf(agent, (timestamp, span_id), span_type = 'agent') AS root_agent,
+        argMinIf(outcome, (timestamp, span_id), span_type = 'agent') AS root_outcome,
+        argMinIf(error_fingerprint, (timestamp, span_id), span_type = 'agent') AS root_error,
+        -- inference spans hold the usage; an agent span may repeat the total, so it is only
+        -- the fallback when a run has no inference spans (no double counting)
+        if(sumIf(input_tokens + output_tokens, span_type = 'llm') > 0,
+           sumIf(input_tokens + output_tokens, span_type = 'llm'),
+           maxIf(input_tokens + output_tokens, span_type = 'agent')) AS tokens,
+        countIf(outcome != 'ok' AND span_type IN ('tool', 'delegation')) AS failed_steps,
+        max(if(session_id = '', concat('trace:', trace_id), session_id)) AS session,
+        min(timestamp) AS started
+    FROM {database:Identifier}.gapwatch_agent_spans
+    WHERE timestamp >= {since:DateTime64(9)} AND timestamp < {until:DateTime64(9)}
+    GROUP BY trace_id, service
+    HAVING root_agent != '' AND tokens > 0
+),
+marked AS (
+    SELECT *,
+        quantileExact(0.5)(tokens) OVER (PARTITION BY service, root_agent) AS median_run_tokens,
+        root_outcome != 'ok' AS failed,
+        NOT failed AND tokens > {outlier_factor:Float64} * median_run_tokens AS outlier
+    FROM runs
+)
+SELECT
+    service, root_agent AS agent,
+    count() AS runs,
+    sum(tokens) AS total_tokens,
+    any(median_run_tokens) AS median_tokens,
+    quantileExact(0.95)(tokens) AS p95_tokens,
+    countIf(failed) AS failed_runs,
+    sumIf(tokens, failed) AS failed_tokens,
+    countIf(outlier) AS outlier_runs,
+    toUInt64(sumIf(tokens - {outlier_factor:Float64} * median_run_tokens, outlier)) AS outlier_excess,
+    countIf(failed OR outlier) AS count,
+    uniqExactIf(session, failed OR outlier) AS sessions,
+    minIf(started, failed OR outlier) AS first_seen,
+    maxIf(started, failed OR outlier) AS last_seen,
+    arraySlice(arrayMap(x -> x.2, groupArraySortedIf(10)((-toInt64(tokens), trace_id),
+        failed OR outlier)), 1, 10) AS traces,
+    sumMapIf([root_error], [toUInt64(1)], failed) AS errors,
+    sumIf(failed_steps, failed) AS failed_steps
+FROM marked
+GROUP BY service, root_agent
+HAVING runs >= {min_runs:UInt32} AND count > 0
+ORDER BY failed_tokens + outlier_excess DESC, service, agent

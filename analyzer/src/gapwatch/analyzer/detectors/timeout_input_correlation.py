@@ -1,0 +1,268 @@
+"""``timeout_input_correlation``: a tool that times out (or slows down) above an input size.
+
+The query buckets each tool's calls by ``gapwatch.input.size`` (two significant digits). Every
+boundary between buckets is a candidate threshold; the one that best separates timeouts —
+most of the calls above time out, almost none below, Fisher's exact test significant — is
+reported as "times out on inputs above ~N lines: 14/15 above, 0/420 below". Without timeouts,
+the same search looks for a latency jump (geometric means, Welch's t-test).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+from scipy import stats
+
+from gapwatch.analyzer.detectors._sql import (
+    QueryResult,
+    SqlDetector,
+    confidence,
+    day,
+    evidence,
+    number,
+    priority,
+    seconds,
+    thresholds_for,
+    window_parameters,
+)
+from gapwatch.analyzer.detectors.base import DetectionContext, Finding, Subject
+from gapwatch.analyzer.detectors.config import TimeoutInputCorrelationThresholds
+
+
+@dataclass(frozen=True)
+class Split:
+    threshold: float
+    above_calls: int
+    above_timeouts: int
+    below_calls: int
+    below_timeouts: int
+    p_value: float
+    slowdown: float = 1.0  # geometric-mean latency ratio above / below
+    below_latency_ns: float = 0.0
+    above_latency_ns: float = 0.0
+
+
+class TimeoutInputCorrelationDetector(SqlDetector):
+    id = "timeout_input_correlation"
+    version = 1
+
+    def parameters(self, context: DetectionContext) -> dict[str, Any]:
+        limits = thresholds_for(context, self.id, TimeoutInputCorrelationThresholds())
+        return window_parameters(context) | {"min_calls": 2 * limits.min_calls_per_side}
+
+    def finding(
+        self, row: dict[str, Any], query: QueryResult, context: DetectionContext
+    ) -> Finding | None:
+        limits = thresholds_for(context, self.id, TimeoutInputCorrelationThresholds())
+        buckets = [tuple(b) for b in row["buckets"]]
+        split = find_timeout_split(buckets, limits)
+        if split is not None:
+            return self._timeout_finding(row, query, context, split)
+        split = find_slowdown_split(buckets, limits)
+        if split is not None:
+            return self._slowdown_finding(row, query, context, split)
+        return None
+
+    def _timeout_finding(
+        self, row: dict[str, Any], query: QueryResult, context: DetectionContext, split: Split
+    ) -> Finding:
+        tool, unit = row["tool"], row["input_unit"] or "units"
+        n = number(split.threshold)
+        ratio = (
+            f"{split.above_timeouts}/{split.above_calls} above, "
+            f"{split.below_timeouts}/{split.below_calls} below"
+        )
+        return Finding(
+            detector=self.id,
+            detector_version=self.version,
+            proposal_type="timeout_or_caching",
+            priority=priority(split.above_timeouts, high=20, medium=5),
+            confidence=confidence(split.above_timeouts, row["sessions"], split.p_value),
+            subject=Subject(
+                service=row["service"],
+                agent=row["agent"],
+                tool=tool,
+                extra=(("input_unit", unit), ("symptom", "timeout")),
+            ),
+            title=f"`{tool}` times out on inputs above ~{n} {unit}",
+            summary=(
+                f"`{tool}` times out on inputs above ~{n} {unit}: {ratio} "
+                f"(Fisher's exact test p={split.p_value:.1e}); {row['sessions']} sessions "
+                f"between {day(row['first_seen'])} and {day(row['last_seen'])}."
+            ),
+            proposed_change=(
+                f"Split inputs above ~{n} {unit} into chunks before calling `{tool}` (or have "
+                f"the tool page through them), give large inputs a size-aware timeout, or cache "
+                f"the expensive part so a repeat does not start over. Inputs below ~{n} {unit} "
+                f"need no change."
+            ),
+            expected_impact=(
+                f"Up to {split.above_timeouts} fewer timeouts per {context.window} — "
+                f"{split.above_timeouts} of the {split.above_calls} calls above ~{n} {unit} — "
+                f"and the retries they caused."
+            ),
+            risk="Low for chunking; a longer timeout alone holds the agent longer on each call.",
+            evidence=evidence(
+                row, context, query, _metrics(split, unit), count=split.above_timeouts
+            ),
+            severity=float(split.above_timeouts),
+        )
+
+    def _slowdown_finding(
+        self, row: dict[str, Any], query: QueryResult, context: DetectionContext, split: Split
+    ) -> Finding:
+        tool, unit = row["tool"], row["input_unit"] or "units"
+        n = number(split.threshold)
+        saved_ns = (split.above_latency_ns - split.below_latency_ns) * split.above_calls
+        return Finding(
+            detector=self.id,
+            detector_version=self.version,
+            proposal_type="timeout_or_caching",
+            priority=priority(split.slowdown, high=10, medium=4),
+            confidence=confidence(split.above_calls, row["sessions"], split.p_value),
+            subject=Subject(
+                service=row["service"],
+                agent=row["agent"],
+                tool=tool,
+                extra=(("input_unit", unit), ("symptom", "slowdown")),
+            ),
+            title=f"`{tool}` slows down {split.slowdown:.0f}× on inputs above ~{n} {unit}",
+            summary=(
+                f"`{tool}` takes {seconds(split.above_latency_ns)} (geometric mean) on the "
+                f"{split.above_calls} inputs above ~{n} {unit} vs "
+                f"{seconds(split.below_latency_ns)} on the {split.below_calls} below "
+                f"(Welch's t-test p={split.p_value:.1e})."
+            ),
+            proposed_change=(
+                f"Cache or index what `{tool}` recomputes for large inputs, or process inputs "
+                f"above ~{n} {unit} incrementally; the agent waits "
+                f"{seconds(split.above_latency_ns)} per such call today."
+            ),
+            expected_impact=(
+                f"Up to {seconds(saved_ns)} less waiting per {context.window} over "
+                f"{split.above_calls} calls."
+            ),
+            risk="Low: a cache must be invalidated when the input changes.",
+            evidence=evidence(row, context, query, _metrics(split, unit), count=split.above_calls),
+            severity=float(split.slowdown),
+        )
+
+
+def find_timeout_split(
+    buckets: list[tuple[Any, ...]], limits: TimeoutInputCorrelationThresholds
+) -> Split | None:
+    """The boundary that best separates timed-out calls, or None when none is convincing."""
+    total_calls = sum(int(b[1]) for b in buckets)
+    total_timeouts = sum(int(b[2]) for b in buckets)
+    best: Split | None = None
+    below_calls = below_timeouts = 0
+    for index in range(len(buckets) - 1):
+        below_calls += int(buckets[index][1])
+        below_timeouts += int(buckets[index][2])
+        above_calls = total_calls - below_calls
+        above_timeouts = total_timeouts - below_timeouts
+        if min(above_calls, below_calls) < limits.min_calls_per_side:
+            continue
+        rate_above, rate_below = above_timeouts / above_calls, below_timeouts / below_calls
+        if (
+            above_timeouts < limits.min_timeouts_above
+            or rate_above < limits.min_rate_above
+            or rate_below > limits.max_rate_below
+        ):
+            continue
+        table = [
+            [above_timeouts, above_calls - above_timeouts],
+            [below_timeouts, below_calls - below_timeouts],
+        ]
+        p_value = float(stats.fisher_exact(table, alternative="greater").pvalue)
+        # the most significant split wins: it explains the most timeouts with the fewest
+        # exceptions on either side; ties go to the smaller threshold
+        if p_value > limits.alpha or (best is not None and p_value >= best.p_value):
+            continue
+        best = Split(
+            threshold=_boundary(buckets[index][0], buckets[index + 1][0]),
+            above_calls=above_calls,
+            above_timeouts=above_timeouts,
+            below_calls=below_calls,
+            below_timeouts=below_timeouts,
+            p_value=p_value,
+        )
+    return best
+
+
+def find_slowdown_split(
+    buckets: list[tuple[Any, ...]], limits: TimeoutInputCorrelationThresholds
+) -> Split | None:
+    """The boundary with the largest significant latency jump, over calls that completed."""
+    completed = [(b[0], int(b[1]) - int(b[2]), float(b[3]), float(b[4])) for b in buckets]
+    best: Split | None = None
+    for index in range(len(completed) - 1):
+        below, above = completed[: index + 1], completed[index + 1 :]
+        low, high = _log_stats(below), _log_stats(above)
+        if low is None or high is None:
+            continue
+        if min(low[0], high[0]) < limits.min_calls_per_side:
+            continue
+        slowdown = math.exp(high[1] - low[1])
+        if slowdown < limits.min_slowdown or (best is not None and slowdown <= best.slowdown):
+            continue
+        result = stats.ttest_ind_from_stats(
+            high[1],
+            high[2],
+            high[0],
+            low[1],
+            low[2],
+            low[0],
+            equal_var=False,
+            alternative="greater",
+        )
+        p_value = float(result.pvalue)
+        if not p_value <= limits.alpha:
+            continue
+        best = Split(
+            threshold=_boundary(buckets[index][0], buckets[index + 1][0]),
+            above_calls=int(high[0]),
+            above_timeouts=0,
+            below_calls=int(low[0]),
+            below_timeouts=0,
+            p_value=p_value,
+            slowdown=slowdown,
+            below_latency_ns=math.exp(low[1]),
+            above_latency_ns=math.exp(high[1]),
+        )
+    return best
+
+
+def _log_stats(buckets: list[tuple[Any, int, float, float]]) -> tuple[float, float, float] | None:
+    """(n, mean, standard deviation) of log-latency pooled over buckets."""
+    n = sum(b[1] for b in buckets)
+    if n < 2:
+        return None
+    total, squares = sum(b[2] for b in buckets), sum(b[3] for b in buckets)
+    mean = total / n
+    variance = max((squares - n * mean * mean) / (n - 1), 1e-12)
+    return float(n), mean, math.sqrt(variance)
+
+
+def _boundary(below: float, above: float) -> float:
+    """A round number between the largest size below and the smallest above."""
+    middle = (float(below) + float(above)) / 2
+    if middle <= 0:
+        return 0.0
+    digits = int(math.floor(math.log10(middle))) - 1
+    return round(middle, -digits) if digits > 0 else round(middle, max(0, -digits))
+
+
+def _metrics(split: Split, unit: str) -> dict[str, Any]:
+    return {
+        "threshold": split.threshold,
+        "input_unit": unit,
+        "above_calls": split.above_calls,
+        "above_timeouts": split.above_timeouts,
+        "below_calls": split.below_calls,
+        "below_timeouts": split.below_timeouts,
+        "p_value": split.p_value,
+        "slowdown": round(split.slowdown, 2),
+    }
