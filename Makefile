@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 NODE_INTEROP := tests/interop/node
 
-.PHONY: help demo serve test lint bench install node-deps clean
+.PHONY: help demo serve test lint bench install node-deps browser dashboards clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -28,7 +28,15 @@ node-deps:  ## Node.js OpenTelemetry SDK for the interop test
 	@if command -v npm >/dev/null 2>&1; then cd $(NODE_INTEROP) && npm ci --no-audit --no-fund --silent; \
 	else echo "npm not found: the Node.js interop test will fail"; fi
 
-test: $(STAMP) node-deps  ## run every test
+browser:  ## headless Chromium for the HTML report test (Debian package, needs root)
+	@if [ ! -x /usr/bin/chromium ]; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null; \
+	fi
+
+dashboards: $(STAMP)  ## regenerate dashboards/ from code
+	$(BIN)/gapwatch publish grafana --to-dir dashboards
+
+test: $(STAMP) node-deps browser  ## run every test
 	$(BIN)/python -m pytest -q
 
 lint: $(STAMP)  ## ruff and mypy
