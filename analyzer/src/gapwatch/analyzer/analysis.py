@@ -250,10 +250,20 @@ def _strength(finding: Finding) -> tuple[int, float, int, str]:
 
 
 def _installed_detectors(context: DetectionContext) -> list[Finding]:
+    """Every registered detector, one at a time: a broken one is logged, the others still run."""
     from gapwatch.analyzer import detectors
 
     run_detectors = getattr(detectors, "run_detectors", None)
     if run_detectors is None:
         raise DetectorsUnavailable("gapwatch.analyzer.detectors has no run_detectors()")
-    found: list[Finding] = run_detectors(context)
+    found: list[Finding] = []
+    failed = []
+    for detector_id in getattr(detectors, "DETECTOR_IDS", ()):
+        try:
+            found.extend(run_detectors(context, only=[detector_id]))
+        except Exception:
+            failed.append(detector_id)
+            logger.exception("detector %s failed; the other detectors still ran", detector_id)
+    if failed and len(failed) == len(getattr(detectors, "DETECTOR_IDS", ())):
+        raise DetectorsUnavailable(f"every detector failed: {', '.join(failed)}")
     return found

@@ -83,8 +83,13 @@ def apply_action(
     now: datetime,
     until: datetime | None = None,
     version: str = "",
+    shipped_at: datetime | None = None,
 ) -> tuple[Proposal, HistoryEntry]:
-    """A human decision on ``proposal``; raises :class:`InvalidTransition` when not allowed."""
+    """A human decision on ``proposal``; raises :class:`InvalidTransition` when not allowed.
+
+    ``shipped_at`` (for ``implemented``) is when the change went live if that was earlier than
+    now: verification compares the traffic before and after that moment.
+    """
     if proposal.status not in _ALLOWED_FROM[action]:
         raise InvalidTransition(
             f"cannot {action.value} a proposal that is {proposal.status.value}; allowed now: "
@@ -107,10 +112,13 @@ def apply_action(
         changes["baseline_count"] = proposal.evidence_count
         changes["baseline_severity"] = proposal.severity
     if action is Action.IMPLEMENTED:
+        shipped = shipped_at or now
+        if shipped > now:
+            raise InvalidRequest("'at' (when the change shipped) cannot be in the future")
         changes["implemented_version"] = version
-        changes["implemented_at"] = now
+        changes["implemented_at"] = shipped
         changes["verification"] = {}
-        details["version"] = version
+        details.update(version=version, shipped_at=shipped.isoformat())
     entry = HistoryEntry(proposal.id, now, proposal.status.value, target.value, actor, reason,
                          details)
     return replace(proposal, **changes), entry

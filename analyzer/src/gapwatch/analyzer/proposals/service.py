@@ -43,6 +43,7 @@ class ProposalService:
         reason: str = "",
         until: datetime | None = None,
         version: str = "",
+        shipped_at: datetime | None = None,
         now: datetime | None = None,
     ) -> Proposal:
         """Apply a human decision and audit it; raises on an unknown id or a disallowed move."""
@@ -51,7 +52,7 @@ class ProposalService:
             raise ProposalNotFound(f"no proposal with id {proposal_id!r}")
         updated, entry = apply_action(
             proposal, action, actor=actor, reason=reason, now=now or datetime.now(UTC),
-            until=until, version=version,
+            until=until, version=version, shipped_at=shipped_at,
         )
         self.repository.save([updated], [entry])
         logger.info("proposal %s: %s → %s by %s", proposal_id, entry.from_status,

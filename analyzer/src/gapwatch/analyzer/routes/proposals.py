@@ -74,7 +74,7 @@ def _decide(
     actor = f"{body.actor} ({principal.actor})" if body.actor else principal.actor
     services.proposals.act(
         proposal_id, action, actor=actor, reason=body.reason, until=body.until,
-        version=body.version,
+        version=body.version, shipped_at=body.at,
     )
     proposal, history = services.proposals.get(proposal_id)
     return proposal_to_dict(proposal, history)

@@ -124,6 +124,9 @@ class ActionRequest(BaseModel):
     reason: str = Field(default="", max_length=4000)
     version: str = Field(default="", max_length=200, description="version marker for `implemented`")
     until: datetime | None = Field(default=None, description="end of a snooze (default: 7 days)")
+    at: datetime | None = Field(
+        default=None, description="`implemented`: when the change shipped, if before now"
+    )
     actor: str | None = Field(
         default=None, max_length=200, description="who decides (default: token)"
     )

@@ -1,0 +1,146 @@
+"""``gapwatch serve``: the OTLP collector and the analyzer API in one process.
+
+    gapwatch serve                                  # embedded chDB under ./.gapwatch
+    gapwatch serve --clickhouse-url http://ch:8123/otel --no-collector --host 0.0.0.0
+
+On the embedded store both must share one process (a chDB directory opens in one process
+only); with a ClickHouse server they can also run apart, scaled separately. Every flag also
+reads its ``GAPWATCH_*`` variable. ``serve.json`` in the data directory tells local CLI commands
+where the API listens while it runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import signal
+import socket
+import sys
+import threading
+from pathlib import Path
+from typing import Any
+
+from gapwatch.analyzer.cli._backend import SERVE_FILE, settings_from
+from gapwatch.analyzer.settings import Settings
+from gapwatch.collector.errors import ConfigurationError
+
+logger = logging.getLogger(__name__)
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = subparsers.add_parser("serve", help="run the collector and the analyzer API")
+    parser.add_argument("--data-dir", help="embedded data and WAL (env GAPWATCH_DATA_DIR)")
+    parser.add_argument("--clickhouse-url",
+                        help="chdb:///dir or http(s)://… (env GAPWATCH_CLICKHOUSE_URL)")
+    parser.add_argument("--host", help="bind address (env GAPWATCH_HOST, default 127.0.0.1)")
+    parser.add_argument("--otlp-http-port", type=int, help="env GAPWATCH_OTLP_HTTP_PORT (4318)")
+    parser.add_argument("--otlp-grpc-port", type=int, help="env GAPWATCH_OTLP_GRPC_PORT (4317)")
+    parser.add_argument("--api-port", type=int, help="env GAPWATCH_API_PORT (8080)")
+    parser.add_argument("--analysis-interval-minutes", type=float,
+                        help="minutes between analyses, 0 = on demand only "
+                             "(env GAPWATCH_ANALYSIS_INTERVAL_MINUTES)")
+    parser.add_argument("--no-collector", action="store_true",
+                        default=_env_flag("GAPWATCH_NO_COLLECTOR"),
+                        help="API and analysis only (env GAPWATCH_NO_COLLECTOR)")
+    parser.add_argument("--no-api", action="store_true", default=_env_flag("GAPWATCH_NO_API"),
+                        help="collector only (env GAPWATCH_NO_API)")
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        settings = settings_from(args)
+        return serve(settings, collector=not args.no_collector, api=not args.no_api)
+    except ConfigurationError as error:
+        print(f"gapwatch serve: {error}", file=sys.stderr)
+        return 2
+
+
+def serve(settings: Settings, *, collector: bool = True, api: bool = True) -> int:
+    """Run until SIGINT/SIGTERM; returns the exit status."""
+    if not (collector or api):
+        raise ConfigurationError("--no-collector and --no-api leave nothing to run")
+    from gapwatch.analyzer.auth import check_exposure
+
+    if api:
+        check_exposure(settings)  # before anything listens
+    # uvicorn re-raises the signal it caught once it has shut down; with our own handlers in
+    # place that lands here instead of killing the process before the collector drains its WAL
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
+    receiver = _start_collector(settings) if collector else None
+    advert = Path(settings.data_dir) / SERVE_FILE
+    try:
+        if api:
+            _run_api(settings, receiver, advert)
+        else:
+            logger.info("collector running; SIGINT or SIGTERM stops it")
+            stop.wait()
+    finally:
+        advert.unlink(missing_ok=True)
+        if receiver is not None:
+            receiver.stop()
+        logger.info("gapwatch serve stopped")
+    return 0
+
+
+def _start_collector(settings: Settings) -> Any:
+    from gapwatch.collector.server import CollectorConfig, CollectorServer
+
+    tokens = tuple(t.strip() for t in settings.ingest_tokens.split(",") if t.strip())
+    server = CollectorServer(CollectorConfig(
+        store_url=settings.clickhouse_url, wal_dir=Path(settings.data_dir) / "wal",
+        host=settings.host, http_port=settings.otlp_http_port,
+        grpc_port=settings.otlp_grpc_port, ingest_tokens=tokens, ttl_days=settings.ttl_days,
+        cluster=settings.cluster,
+    ))
+    server.start()
+    return server
+
+
+def _run_api(settings: Settings, receiver: Any, advert: Path) -> None:
+    import uvicorn
+
+    from gapwatch.analyzer.app import create_app
+    from gapwatch.analyzer.store import open_store
+
+    sock = _listen(settings.host, settings.api_port)
+    port = sock.getsockname()[1]
+    host = f"[{settings.host}]" if ":" in settings.host else settings.host
+    url = f"http://{host}:{port}"
+    # open (and migrate) the store before advertising: clients may come at once
+    store = open_store(settings)
+    app = create_app(settings, store=store)
+    advert.parent.mkdir(parents=True, exist_ok=True)
+    advert.write_text(json.dumps({
+        "api_url": url, "pid": os.getpid(),
+        "otlp_http_port": receiver.http_port if receiver else None,
+        "otlp_grpc_port": receiver.grpc_port if receiver else None,
+    }))
+    logger.info("gapwatch API listening on %s (docs at %s/docs)", url, url)
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False,
+                                           lifespan="on"))
+    try:
+        server.run(sockets=[sock])
+    finally:
+        store.close()
+
+
+def _listen(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as error:
+        sock.close()
+        raise ConfigurationError(f"cannot listen for the API on {host}:{port}: {error}") from error
+    sock.listen(128)
+    return sock
+
+
+def _env_flag(name: str) -> bool:
+    return os.environ.get(name, "").strip().lower() in ("1", "true", "yes", "on")

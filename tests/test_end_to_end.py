@@ -1,0 +1,151 @@
+"""End to end: OTel SDK → OTLP/HTTP → `gapwatch serve` → detectors → proposals via the API →
+approve → implemented → later spans → verified.
+
+`gapwatch serve` runs in a subprocess with its own chDB directory (one directory per process);
+this process only speaks OTLP and HTTP to it, over loopback.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import queue
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+from opentelemetry.sdk.resources import Resource
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import BatchSpanProcessor
+from opentelemetry.trace import SpanKind, Status, StatusCode, set_span_in_context
+
+GAPWATCH = [sys.executable, "-m", "gapwatch.analyzer.cli"]
+START_TIMEOUT = 90.0
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[dict[str, Any]]:
+    """A real `gapwatch serve` on free loopback ports; yields what it advertised."""
+    data = tmp_path / "data"
+    env = {**os.environ, "GAPWATCH_ANALYSIS_INTERVAL_MINUTES": "0", "GAPWATCH_HOST": "127.0.0.1"}
+    process = subprocess.Popen(
+        [*GAPWATCH, "serve", "--data-dir", str(data), "--api-port", "0",
+         "--otlp-http-port", "0", "--otlp-grpc-port", "0"],
+        stderr=subprocess.PIPE, text=True, env=env,
+    )
+    lines: queue.Queue[str] = queue.Queue()
+    assert process.stderr is not None
+    stderr = process.stderr
+    threading.Thread(target=lambda: [lines.put(line) for line in stderr], daemon=True).start()
+    log: list[str] = []
+    deadline = time.monotonic() + START_TIMEOUT
+    while not any("gapwatch API listening" in line for line in log):
+        try:
+            log.append(lines.get(timeout=max(0.0, deadline - time.monotonic())))
+        except queue.Empty:
+            process.kill()
+            pytest.fail("gapwatch serve did not start:\n" + "".join(log))
+    advertised = json.loads((data / "serve.json").read_text())
+    try:
+        yield advertised
+    finally:
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=60) == 0
+        assert not (data / "serve.json").exists()
+
+
+def _send_tool_calls(port: int, start: datetime, count: int, failures: int) -> None:
+    """``count`` agent runs each calling the `search` tool once, the first ``failures`` timing
+    out, spread one minute apart from ``start``."""
+    provider = TracerProvider(resource=Resource.create({"service.name": "shop-assistant"}))
+    provider.add_span_processor(BatchSpanProcessor(
+        OTLPSpanExporter(endpoint=f"http://127.0.0.1:{port}/v1/traces")))
+    tracer = provider.get_tracer("e2e")
+    for i in range(count):
+        begin = _ns(start + timedelta(minutes=i * 1))
+        agent = tracer.start_span("invoke_agent planner", kind=SpanKind.INTERNAL,
+                                  start_time=begin, attributes={
+                                      "gen_ai.operation.name": "invoke_agent",
+                                      "gen_ai.agent.name": "planner",
+                                      "gen_ai.conversation.id": f"session-{i % 8}"})
+        tool = tracer.start_span("execute_tool search", context=set_span_in_context(agent),
+                                 kind=SpanKind.INTERNAL, start_time=begin + 1_000_000,
+                                 attributes={"gen_ai.operation.name": "execute_tool",
+                                             "gen_ai.tool.name": "search",
+                                             "gen_ai.agent.name": "planner",
+                                             "gen_ai.conversation.id": f"session-{i % 8}"})
+        if i < failures:
+            tool.set_attribute("error.type", "TimeoutError")
+            tool.set_status(Status(StatusCode.ERROR, "search timed out after 30 s"))
+        tool.end(end_time=begin + 900_000_000)
+        agent.end(end_time=begin + 950_000_000)
+    assert provider.force_flush(30_000)
+    provider.shutdown()
+
+
+def _wait_for_calls(api: httpx.Client, calls: int) -> None:
+    """Spans are acknowledged once in the collector's WAL and stored shortly after."""
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        tools = api.get("/api/v1/tools", params={"window": "1d"}).json()["tools"]
+        if sum(t["calls"] for t in tools if t["tool"] == "search") >= calls:
+            return
+        time.sleep(0.1)
+    pytest.fail(f"fewer than {calls} search calls stored: {tools}")
+
+
+def _ns(moment: datetime) -> int:
+    return int(moment.timestamp() * 1_000_000_000)
+
+
+def test_a_gap_is_found_fixed_and_verified_through_the_whole_product(
+    server: dict[str, Any],
+) -> None:
+    now = datetime.now(UTC).replace(microsecond=0)
+    shipped = now - timedelta(hours=1)
+    api = httpx.Client(base_url=server["api_url"], timeout=120)
+
+    _send_tool_calls(server["otlp_http_port"], shipped - timedelta(minutes=50), 40, failures=20)
+    _wait_for_calls(api, 40)
+    run = api.post("/api/v1/analyses", json={"window": "1d"}).json()
+    assert run["findings"] >= 1 and run["proposals"]["new"] >= 1
+
+    page = api.get("/api/v1/proposals",
+                   params={"detector": "tool_failure_hotspot", "tool": "search"}).json()
+    assert len(page["proposals"]) == 1
+    proposal = page["proposals"][0]
+    assert proposal["status"] == "open" and proposal["evidence"]["count"] == 20
+    assert proposal["subject"]["agent"] == "planner"
+    assert len(proposal["evidence"]["traces"]) >= 1
+
+    pid = proposal["id"]
+    assert api.post(f"/api/v1/proposals/{pid}/approve",
+                    json={"reason": "add a timeout budget"}).status_code == 200
+    done = api.post(f"/api/v1/proposals/{pid}/implemented",
+                    json={"version": "v2", "at": shipped.isoformat(), "reason": "deployed"})
+    assert done.status_code == 200, done.text
+
+    _send_tool_calls(server["otlp_http_port"], shipped + timedelta(minutes=5), 40, failures=1)
+    _wait_for_calls(api, 80)
+    again = api.post("/api/v1/analyses", json={"window": "1d"}).json()
+    assert again["proposals"]["new"] == 0
+    assert again["verification"] == {"verified": 1, "regressed": 0}
+
+    final = api.get(f"/api/v1/proposals/{pid}").json()
+    assert final["status"] == "verified"
+    assert final["verification"]["before"] == {"total": 40, "bad": 20, "rate": 0.5}
+    assert final["verification"]["after"] == {"total": 40, "bad": 1, "rate": 0.025}
+    assert final["verification"]["p_value"] < 0.001
+    assert [h["to_status"] for h in final["history"]] == [
+        "open", "approved", "implemented", "verified"]
+    listed = api.get("/api/v1/proposals").json()["proposals"]
+    assert len([p for p in listed if p["id"] == pid]) == 1
