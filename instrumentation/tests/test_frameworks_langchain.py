@@ -8,19 +8,17 @@ from typing import Any
 
 import pytest
 
-pytest.importorskip("langgraph", reason="install gapwatch-instrumentation[test]")
-
 # create_react_agent is deprecated in favour of langchain.agents.create_agent (another package);
 # it is still the langgraph-only way to build a tool-calling agent.
+from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
+from langchain_core.messages import AIMessage
+from langchain_core.tools import ToolException, tool
+from langgraph.prebuilt import create_react_agent
+
+from gapwatch.instrumentation import GapwatchInstrumentor
+from gapwatch.instrumentation.testing import SpanRecorder
+
 pytestmark = pytest.mark.filterwarnings("ignore:create_react_agent has been moved")
-
-from langchain_core.language_models.fake_chat_models import GenericFakeChatModel  # noqa: E402
-from langchain_core.messages import AIMessage  # noqa: E402
-from langchain_core.tools import ToolException, tool  # noqa: E402
-from langgraph.prebuilt import create_react_agent  # noqa: E402
-
-from gapwatch.instrumentation import GapwatchInstrumentor  # noqa: E402
-from gapwatch.instrumentation.testing import SpanRecorder  # noqa: E402
 
 
 class ScriptedModel(GenericFakeChatModel):

@@ -6,15 +6,12 @@ import asyncio
 from collections.abc import Iterator
 
 import pytest
+from mcp.server.fastmcp import FastMCP
+from mcp.shared.memory import create_connected_server_and_client_session
+from opentelemetry.trace import SpanKind, StatusCode
 
-pytest.importorskip("mcp", reason="install gapwatch-instrumentation[test]")
-
-from mcp.server.fastmcp import FastMCP  # noqa: E402
-from mcp.shared.memory import create_connected_server_and_client_session  # noqa: E402
-from opentelemetry.trace import SpanKind, StatusCode  # noqa: E402
-
-from gapwatch.instrumentation import GapwatchInstrumentor, agent  # noqa: E402
-from gapwatch.instrumentation.testing import SpanRecorder  # noqa: E402
+from gapwatch.instrumentation import GapwatchInstrumentor, agent
+from gapwatch.instrumentation.testing import SpanRecorder
 
 
 @pytest.fixture(autouse=True)

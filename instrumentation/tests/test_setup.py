@@ -86,7 +86,6 @@ def test_configure_when_endpoint_from_env(env: dict[str, str], endpoint: str) ->
 
 
 def test_configure_when_grpc_requested() -> None:
-    pytest.importorskip("opentelemetry.exporter.otlp.proto.grpc")
     tracing = configure(set_global=False, env={"OTEL_EXPORTER_OTLP_TRACES_PROTOCOL": "grpc"})
     try:
         assert tracing.protocol == "grpc"
