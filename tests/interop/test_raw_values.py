@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import time
 
-import pytest
 import requests
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
     ExportTraceServiceRequest,
@@ -110,11 +109,6 @@ def test_values_only_raw_producers_send(collector: CollectorServer) -> None:
     }
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="collector bug: values.py renders doubles inside arrays/kvlists with Python's json "
-    "(2.0, 1e-07) instead of Go's encoding/json form (2, 1e-7)",
-)
 def test_doubles_inside_arrays_and_maps_use_go_json_form(collector: CollectorServer) -> None:
     _post(collector, {"raw.doubles": [2.0, 1.5e-7, 1e21, -0.0], "raw.map": {"t": 1.0}})
     (stored,) = _stored(collector, "SpanAttributes")

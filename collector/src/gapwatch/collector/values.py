@@ -26,43 +26,66 @@ def any_value_to_string(value: AnyValue, max_depth: int = 32) -> str:
     if kind is None:
         return ""
     if kind in ("array_value", "kvlist_value"):
-        return json.dumps(
-            any_value_to_python(value, max_depth), ensure_ascii=False, separators=(",", ":")
-        )
+        return any_value_to_json(value, max_depth)
     return str(_scalar(value, kind))
 
 
-def any_value_to_python(value: AnyValue, max_depth: int = 32) -> Any:
-    """Convert to JSON-ready Python values without recursion."""
-    root: list[Any] = [None]
-    # Each work item: (AnyValue, container, key-or-index, depth)
-    stack: list[tuple[AnyValue, Any, Any, int]] = [(value, root, 0, 0)]
+def any_value_to_json(value: AnyValue, max_depth: int = 32) -> str:
+    """Compact JSON of an array or kvlist value, doubles in pdata's form (``2``, ``1.5e-7``).
+
+    Written by hand rather than with ``json.dumps``, whose float rendering (``2.0``,
+    ``1.5e-07``) differs from the Go encoder the upstream exporter uses.
+    """
+    out: list[str] = []
+    # work items: an AnyValue to render at a depth, or a literal piece of text
+    stack: list[tuple[AnyValue, int] | str] = [(value, 0)]
     while stack:
-        item, container, slot, depth = stack.pop()
-        kind = item.WhichOneof("value")
-        if kind == "array_value":
-            if depth >= max_depth:
-                container[slot] = TOO_DEEP
-                continue
-            elements = item.array_value.values
-            out: list[Any] = [None] * len(elements)
-            container[slot] = out
-            for index, element in enumerate(elements):
-                stack.append((element, out, index, depth + 1))
+        item = stack.pop()
+        if isinstance(item, str):
+            out.append(item)
+            continue
+        current, depth = item
+        kind = current.WhichOneof("value")
+        if kind in ("array_value", "kvlist_value") and depth >= max_depth:
+            out.append(_json_string(TOO_DEEP))
+        elif kind == "array_value":
+            pieces: list[tuple[AnyValue, int] | str] = ["["]
+            for index, element in enumerate(current.array_value.values):
+                if index:
+                    pieces.append(",")
+                pieces.append((element, depth + 1))
+            pieces.append("]")
+            stack.extend(reversed(pieces))
         elif kind == "kvlist_value":
-            if depth >= max_depth:
-                container[slot] = TOO_DEEP
-                continue
-            mapping: dict[str, Any] = {}
-            container[slot] = mapping
-            for entry in item.kvlist_value.values:
-                mapping[entry.key] = None
-                stack.append((entry.value, mapping, entry.key, depth + 1))
-        elif kind is None:
-            container[slot] = None
+            pieces = ["{"]
+            for index, entry in enumerate(current.kvlist_value.values):
+                pieces.append(("," if index else "") + _json_string(entry.key) + ":")
+                pieces.append((entry.value, depth + 1))
+            pieces.append("}")
+            stack.extend(reversed(pieces))
         else:
-            container[slot] = _json_scalar(item, kind)
-    return root[0]
+            out.append(_json_scalar_text(current, kind))
+    return "".join(out)
+
+
+def _json_scalar_text(value: AnyValue, kind: str | None) -> str:
+    if kind == "string_value":
+        return _json_string(value.string_value)
+    if kind == "bool_value":
+        return "true" if value.bool_value else "false"
+    if kind == "int_value":
+        return str(value.int_value)
+    if kind == "double_value":
+        number = value.double_value
+        text = format_double(number)
+        return text if math.isfinite(number) else _json_string(text)
+    if kind == "bytes_value":
+        return _json_string(base64.b64encode(value.bytes_value).decode("ascii"))
+    return "null"
+
+
+def _json_string(text: str) -> str:
+    return json.dumps(text, ensure_ascii=False)
 
 
 def _scalar(value: AnyValue, kind: str) -> Any:
@@ -76,21 +99,6 @@ def _scalar(value: AnyValue, kind: str) -> Any:
         return base64.b64encode(value.bytes_value).decode("ascii")
     # string_value_strindex is for profiles only; a trace receiver ignores it
     return ""
-
-
-def _json_scalar(value: AnyValue, kind: str) -> Any:
-    if kind == "string_value":
-        return value.string_value
-    if kind == "bool_value":
-        return value.bool_value
-    if kind == "int_value":
-        return value.int_value
-    if kind == "double_value":
-        number = value.double_value
-        return number if math.isfinite(number) else format_double(number)
-    if kind == "bytes_value":
-        return base64.b64encode(value.bytes_value).decode("ascii")
-    return None
 
 
 def format_double(number: float) -> str:
