@@ -10,11 +10,11 @@ WITH runs AS (
         if(sumIf(input_tokens + output_tokens, span_type = 'llm') > 0,
            sumIf(input_tokens + output_tokens, span_type = 'llm'),
            maxIf(input_tokens + output_tokens, span_type = 'agent')) AS tokens,
-        countIf(outcome != 'ok' AND span_type IN ('tool', 'delegation')) AS failed_steps,
         max(if(session_id = '', concat('trace:', trace_id), session_id)) AS session,
         min(timestamp) AS started
     FROM {database:Identifier}.gapwatch_agent_spans
-    WHERE timestamp >= {since:DateTime64(9)} AND timestamp < {until:DateTime64(9)}
+    WHERE span_type IN ('agent', 'llm')
+        AND timestamp >= {since:DateTime64(9)} AND timestamp < {until:DateTime64(9)}
     GROUP BY trace_id, service
     HAVING root_agent != '' AND tokens > 0
 ),
@@ -41,8 +41,7 @@ SELECT
     maxIf(started, failed OR outlier) AS last_seen,
     arraySlice(arrayMap(x -> x.2, groupArraySortedIf(10)((-toInt64(tokens), trace_id),
         failed OR outlier)), 1, 10) AS traces,
-    sumMapIf([root_error], [toUInt64(1)], failed) AS errors,
-    sumIf(failed_steps, failed) AS failed_steps
+    sumMapIf([root_error], [toUInt64(1)], failed) AS errors
 FROM marked
 GROUP BY service, root_agent
 HAVING runs >= {min_runs:UInt32} AND count > 0

@@ -149,4 +149,4 @@ def _describe(row: dict[str, Any]) -> str:
 def _excess(row: dict[str, Any]) -> int:
     """Recent failures beyond what the baseline rate predicts for the recent traffic."""
     expected = row["recent_calls"] * row["baseline_failures"] / row["baseline_calls"]
-    return max(0, round(float(row["count"]) - expected))
+    return max(0, int(round(float(row["count"]) - expected)))

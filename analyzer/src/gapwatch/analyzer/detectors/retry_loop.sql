@@ -13,6 +13,16 @@ WITH loops AS (
     FROM {database:Identifier}.gapwatch_agent_spans
     WHERE span_type = 'tool'
         AND timestamp >= {since:DateTime64(9)} AND timestamp < {until:DateTime64(9)}
+        -- cheap first pass: only the (trace, tool, arguments) keys that repeat get the full
+        -- aggregation below
+        AND (trace_id, tool, arguments_hash) IN (
+            SELECT trace_id, tool, arguments_hash
+            FROM {database:Identifier}.gapwatch_agent_spans
+            WHERE span_type = 'tool'
+                AND timestamp >= {since:DateTime64(9)} AND timestamp < {until:DateTime64(9)}
+            GROUP BY trace_id, tool, arguments_hash
+            HAVING if(arguments_hash != 0, count(), max(attempt)) >= {min_repeats:UInt32}
+        )
     GROUP BY service, agent, tool, trace_id, arguments_hash
     HAVING repeats >= {min_repeats:UInt32}
 ),

@@ -196,11 +196,14 @@ def find_slowdown_split(
     buckets: list[tuple[Any, ...]], limits: TimeoutInputCorrelationThresholds
 ) -> Split | None:
     """The boundary with the largest significant latency jump, over calls that completed."""
-    completed = [(b[0], int(b[1]) - int(b[2]), float(b[3]), float(b[4])) for b in buckets]
+    completed = [(int(b[1]) - int(b[2]), float(b[3]), float(b[4])) for b in buckets]
+    total = tuple(sum(c[i] for c in completed) for i in range(3))
+    below = [0.0, 0.0, 0.0]  # running sums keep the search linear in the number of buckets
     best: Split | None = None
     for index in range(len(completed) - 1):
-        below, above = completed[: index + 1], completed[index + 1 :]
-        low, high = _log_stats(below), _log_stats(above)
+        below = [below[i] + completed[index][i] for i in range(3)]
+        above = [total[i] - below[i] for i in range(3)]
+        low, high = _log_stats(*below), _log_stats(*above)
         if low is None or high is None:
             continue
         if min(low[0], high[0]) < limits.min_calls_per_side:
@@ -235,12 +238,10 @@ def find_slowdown_split(
     return best
 
 
-def _log_stats(buckets: list[tuple[Any, int, float, float]]) -> tuple[float, float, float] | None:
-    """(n, mean, standard deviation) of log-latency pooled over buckets."""
-    n = sum(b[1] for b in buckets)
+def _log_stats(n: float, total: float, squares: float) -> tuple[float, float, float] | None:
+    """(n, mean, standard deviation) of log-latency from its count, sum and sum of squares."""
     if n < 2:
         return None
-    total, squares = sum(b[2] for b in buckets), sum(b[3] for b in buckets)
     mean = total / n
     variance = max((squares - n * mean * mean) / (n - 1), 1e-12)
     return float(n), mean, math.sqrt(variance)
