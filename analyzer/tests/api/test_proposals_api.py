@@ -165,3 +165,12 @@ def test_health_readiness_and_metrics(api: Any) -> None:
     assert 'gapwatch_proposals{status="open"} 1.0' in text
     assert "gapwatch_analysis_runs 1.0" in text
     assert 'route="/api/v1/analyses"' in text
+
+
+def test_dates_without_a_zone_are_read_as_utc(api: Any) -> None:
+    api.detections.findings = [make_finding()]
+    _analyse(api)
+    pid = api.client.get("/api/v1/proposals").json()["proposals"][0]["id"]
+    snoozed = api.client.post(f"/api/v1/proposals/{pid}/snooze", json={"until": "2099-01-01"})
+    assert snoozed.status_code == 200, snoozed.text
+    assert snoozed.json()["snoozed_until"] == "2099-01-01T00:00:00Z"

@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
@@ -73,11 +74,18 @@ def _decide(
     body = body or ActionRequest.model_validate({})
     actor = f"{body.actor} ({principal.actor})" if body.actor else principal.actor
     services.proposals.act(
-        proposal_id, action, actor=actor, reason=body.reason, until=body.until,
-        version=body.version, shipped_at=body.at,
+        proposal_id, action, actor=actor, reason=body.reason, until=_utc(body.until),
+        version=body.version, shipped_at=_utc(body.at),
     )
     proposal, history = services.proposals.get(proposal_id)
     return proposal_to_dict(proposal, history)
+
+
+def _utc(moment: datetime | None) -> datetime | None:
+    """A time without zone (``2030-01-01``) is read as UTC."""
+    if moment is None or moment.tzinfo is not None:
+        return moment
+    return moment.replace(tzinfo=UTC)
 
 
 Admin = Annotated[Principal, Depends(require_admin)]
