@@ -29,7 +29,14 @@ from gapwatch.analyzer.grafana.alerts import (
 from gapwatch.analyzer.grafana.dashboards import DEFAULT_DATASOURCE_UID, render_dashboards
 from gapwatch.analyzer.grafana.model import PLUGIN_TYPE
 
-PASSWORD_ENV = "$GAPWATCH_GRAFANA_CLICKHOUSE_PASSWORD"  # interpolated by Grafana at load time
+# Grafana interpolates these when it loads the file, so one provisioning directory serves any
+# deployment (compose and the Kubernetes manifests set them); the API path uses DatasourceOptions.
+PASSWORD_ENV = "$GAPWATCH_GRAFANA_CLICKHOUSE_PASSWORD"
+FILE_CONNECTION_ENV = {
+    "host": "$GAPWATCH_GRAFANA_CLICKHOUSE_HOST",
+    "username": "$GAPWATCH_GRAFANA_CLICKHOUSE_USER",
+    "defaultDatabase": "$GAPWATCH_GRAFANA_CLICKHOUSE_DATABASE",
+}
 
 
 @dataclass(frozen=True)
@@ -89,11 +96,17 @@ class ProvisioningOptions:
 def render_provisioning(options: ProvisioningOptions | None = None) -> dict[str, str]:
     """Relative path → file content, for every file of the layout."""
     o = options or ProvisioningOptions()
+    body = {k: v for k, v in o.datasource.api_body().items() if k != "isDefault"}
+    body["jsonData"] = {**body["jsonData"], **FILE_CONNECTION_ENV}
+    body["jsonData"]["traces"] = {
+        **body["jsonData"]["traces"],
+        "defaultDatabase": FILE_CONNECTION_ENV["defaultDatabase"],
+    }
     datasource = {
         "apiVersion": 1,
         "datasources": [
             {
-                **{k: v for k, v in o.datasource.api_body().items() if k != "isDefault"},
+                **body,
                 "orgId": 1,
                 "editable": True,
                 "secureJsonData": {"password": PASSWORD_ENV},
