@@ -46,6 +46,7 @@ CREATE TABLE IF NOT EXISTS `${database}`.`gapwatch_agent_spans` ${on_cluster} (
 ) ENGINE = ${replicated}MergeTree()
 PARTITION BY toDate(timestamp)
 ORDER BY (service, span_type, agent, tool, timestamp)
--- ttl_days 0 means "keep forever", as for otel_traces; a 100-year TTL keeps the clause constant
-TTL toDateTime(timestamp) + toIntervalDay(if(${ttl_days} = 0, 36500, ${ttl_days}))
+-- ttl_days 0 means "keep forever", as for otel_traces: 20000 days stays inside the DateTime
+-- range (it ends in 2106; a longer interval wraps around and expires everything at once)
+TTL toDateTime(timestamp) + toIntervalDay(if(${ttl_days} = 0, 20000, ${ttl_days}))
 SETTINGS index_granularity = 8192, ttl_only_drop_parts = 1

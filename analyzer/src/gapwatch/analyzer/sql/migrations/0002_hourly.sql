@@ -17,7 +17,7 @@ CREATE TABLE IF NOT EXISTS `${database}`.`gapwatch_hourly` ${on_cluster} (
 ) ENGINE = ${replicated}AggregatingMergeTree()
 PARTITION BY toDate(hour)
 ORDER BY (service, span_type, agent, tool, target_agent, outcome, agent_version, hour)
-TTL hour + toIntervalDay(if(${ttl_days} = 0, 36500, ${ttl_days}))
+TTL hour + toIntervalDay(if(${ttl_days} = 0, 20000, ${ttl_days}))
 SETTINGS ttl_only_drop_parts = 1
 ;
 CREATE MATERIALIZED VIEW IF NOT EXISTS `${database}`.`gapwatch_hourly_mv` ${on_cluster}
