@@ -169,10 +169,17 @@ class SqlDetector:
 
     id: str = ""
     version: int = 1
+    # the detector's thresholds dataclass (with its defaults), and the fields the query binds
+    defaults: Any = None
+    bound_thresholds: tuple[str, ...] = ()
 
     def parameters(self, context: DetectionContext) -> dict[str, Any]:
         """Every value the query binds; the placeholder test compares these with the file."""
-        return window_parameters(context)
+        parameters = window_parameters(context)
+        if self.bound_thresholds:
+            limits = thresholds_for(context, self.id, self.defaults)
+            parameters |= {name: getattr(limits, name) for name in self.bound_thresholds}
+        return parameters
 
     def detect(self, context: DetectionContext) -> list[Finding]:
         query = run_query(context, self.id, self.parameters(context))

@@ -22,7 +22,6 @@ from gapwatch.analyzer.detectors._sql import (
     priority,
     quote,
     thresholds_for,
-    window_parameters,
 )
 from gapwatch.analyzer.detectors.base import DetectionContext, Finding, Subject
 from gapwatch.analyzer.detectors.config import CostWasteThresholds
@@ -31,13 +30,8 @@ from gapwatch.analyzer.detectors.config import CostWasteThresholds
 class CostWasteDetector(SqlDetector):
     id = "cost_waste"
     version = 1
-
-    def parameters(self, context: DetectionContext) -> dict[str, Any]:
-        limits = thresholds_for(context, self.id, CostWasteThresholds())
-        return window_parameters(context) | {
-            "min_runs": limits.min_runs,
-            "outlier_factor": limits.outlier_factor,
-        }
+    defaults = CostWasteThresholds()
+    bound_thresholds = ("min_runs", "outlier_factor")
 
     def interpret(self, query: QueryResult, context: DetectionContext) -> list[Finding]:
         limits = thresholds_for(context, self.id, CostWasteThresholds())

@@ -17,8 +17,6 @@ from gapwatch.analyzer.detectors._sql import (
     evidence,
     pct,
     priority,
-    thresholds_for,
-    window_parameters,
 )
 from gapwatch.analyzer.detectors.base import DetectionContext, Finding, Subject
 from gapwatch.analyzer.detectors.config import NegativeFeedbackThresholds
@@ -27,17 +25,15 @@ from gapwatch.analyzer.detectors.config import NegativeFeedbackThresholds
 class NegativeFeedbackDetector(SqlDetector):
     id = "negative_feedback"
     version = 1
-
-    def parameters(self, context: DetectionContext) -> dict[str, Any]:
-        limits = thresholds_for(context, self.id, NegativeFeedbackThresholds())
-        return window_parameters(context) | {
-            "min_count": limits.min_count,
-            "min_sessions": limits.min_sessions,
-            "min_negative_rate": limits.min_negative_rate,
-            "negative_rating": limits.negative_rating,
-            "negative_stars": limits.negative_stars,
-            "max_findings": limits.max_findings,
-        }
+    defaults = NegativeFeedbackThresholds()
+    bound_thresholds = (
+        "min_count",
+        "min_sessions",
+        "min_negative_rate",
+        "negative_rating",
+        "negative_stars",
+        "max_findings",
+    )
 
     def finding(
         self, row: dict[str, Any], query: QueryResult, context: DetectionContext

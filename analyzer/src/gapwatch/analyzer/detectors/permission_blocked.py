@@ -19,8 +19,6 @@ from gapwatch.analyzer.detectors._sql import (
     mode,
     priority,
     quote,
-    thresholds_for,
-    window_parameters,
 )
 from gapwatch.analyzer.detectors.base import DetectionContext, Finding, Subject
 from gapwatch.analyzer.detectors.config import PermissionBlockedThresholds
@@ -29,14 +27,8 @@ from gapwatch.analyzer.detectors.config import PermissionBlockedThresholds
 class PermissionBlockedDetector(SqlDetector):
     id = "permission_blocked"
     version = 1
-
-    def parameters(self, context: DetectionContext) -> dict[str, Any]:
-        limits = thresholds_for(context, self.id, PermissionBlockedThresholds())
-        return window_parameters(context) | {
-            "min_refusals": limits.min_refusals,
-            "min_sessions": limits.min_sessions,
-            "max_findings": limits.max_findings,
-        }
+    defaults = PermissionBlockedThresholds()
+    bound_thresholds = ("min_refusals", "min_sessions", "max_findings")
 
     def finding(
         self, row: dict[str, Any], query: QueryResult, context: DetectionContext

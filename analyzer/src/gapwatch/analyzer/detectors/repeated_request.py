@@ -21,7 +21,6 @@ from gapwatch.analyzer.detectors._sql import (
     quote,
     thresholds_for,
     utc,
-    window_parameters,
 )
 from gapwatch.analyzer.detectors.base import DetectionContext, Finding, Subject
 from gapwatch.analyzer.detectors.config import RepeatedRequestThresholds
@@ -30,15 +29,8 @@ from gapwatch.analyzer.detectors.config import RepeatedRequestThresholds
 class RepeatedRequestDetector(SqlDetector):
     id = "repeated_request"
     version = 1
-
-    def parameters(self, context: DetectionContext) -> dict[str, Any]:
-        limits = thresholds_for(context, self.id, RepeatedRequestThresholds())
-        return window_parameters(context) | {
-            "max_texts": limits.max_texts,
-            "max_distance": limits.max_distance,
-            "negative_rating": limits.negative_rating,
-            "negative_stars": limits.negative_stars,
-        }
+    defaults = RepeatedRequestThresholds()
+    bound_thresholds = ("max_texts", "max_distance", "negative_rating", "negative_stars")
 
     def interpret(self, query: QueryResult, context: DetectionContext) -> list[Finding]:
         limits = thresholds_for(context, self.id, RepeatedRequestThresholds())

@@ -20,8 +20,6 @@ from gapwatch.analyzer.detectors._sql import (
     priority,
     quote,
     seconds,
-    thresholds_for,
-    window_parameters,
 )
 from gapwatch.analyzer.detectors.base import DetectionContext, Finding, Subject
 from gapwatch.analyzer.detectors.config import RetryLoopThresholds
@@ -30,14 +28,8 @@ from gapwatch.analyzer.detectors.config import RetryLoopThresholds
 class RetryLoopDetector(SqlDetector):
     id = "retry_loop"
     version = 1
-
-    def parameters(self, context: DetectionContext) -> dict[str, Any]:
-        limits = thresholds_for(context, self.id, RetryLoopThresholds())
-        return window_parameters(context) | {
-            "min_repeats": limits.min_repeats,
-            "min_loops": limits.min_loops,
-            "max_findings": limits.max_findings,
-        }
+    defaults = RetryLoopThresholds()
+    bound_thresholds = ("min_repeats", "min_loops", "max_findings")
 
     def finding(
         self, row: dict[str, Any], query: QueryResult, context: DetectionContext

@@ -18,8 +18,6 @@ from gapwatch.analyzer.detectors._sql import (
     pct,
     priority,
     quote,
-    thresholds_for,
-    window_parameters,
 )
 from gapwatch.analyzer.detectors.base import DetectionContext, Finding, Subject
 from gapwatch.analyzer.detectors.config import SoftFailureThresholds
@@ -28,14 +26,8 @@ from gapwatch.analyzer.detectors.config import SoftFailureThresholds
 class SoftFailureDetector(SqlDetector):
     id = "soft_failure"
     version = 1
-
-    def parameters(self, context: DetectionContext) -> dict[str, Any]:
-        limits = thresholds_for(context, self.id, SoftFailureThresholds())
-        return window_parameters(context) | {
-            "min_count": limits.min_count,
-            "min_sessions": limits.min_sessions,
-            "max_findings": limits.max_findings,
-        }
+    defaults = SoftFailureThresholds()
+    bound_thresholds = ("min_count", "min_sessions", "max_findings")
 
     def finding(
         self, row: dict[str, Any], query: QueryResult, context: DetectionContext

@@ -20,8 +20,6 @@ from gapwatch.analyzer.detectors._sql import (
     priority,
     quote,
     seconds,
-    thresholds_for,
-    window_parameters,
 )
 from gapwatch.analyzer.detectors.base import DetectionContext, Finding, Subject
 from gapwatch.analyzer.detectors.config import ToolFailureHotspotThresholds
@@ -42,15 +40,8 @@ _NOT_FOUND = re.compile(r"not found|\b404\b|no such|does not exist|ENOENT|unknow
 class ToolFailureHotspotDetector(SqlDetector):
     id = "tool_failure_hotspot"
     version = 1
-
-    def parameters(self, context: DetectionContext) -> dict[str, Any]:
-        limits = thresholds_for(context, self.id, ToolFailureHotspotThresholds())
-        return window_parameters(context) | {
-            "min_failures": limits.min_failures,
-            "min_sessions": limits.min_sessions,
-            "min_failure_rate": limits.min_failure_rate,
-            "max_findings": limits.max_findings,
-        }
+    defaults = ToolFailureHotspotThresholds()
+    bound_thresholds = ("min_failures", "min_sessions", "min_failure_rate", "max_findings")
 
     def finding(
         self, row: dict[str, Any], query: QueryResult, context: DetectionContext

@@ -18,8 +18,6 @@ from gapwatch.analyzer.detectors._sql import (
     evidence,
     mode,
     priority,
-    thresholds_for,
-    window_parameters,
 )
 from gapwatch.analyzer.detectors.base import DetectionContext, Finding, Subject
 from gapwatch.analyzer.detectors.config import UnusedToolThresholds
@@ -28,14 +26,8 @@ from gapwatch.analyzer.detectors.config import UnusedToolThresholds
 class UnusedToolDetector(SqlDetector):
     id = "unused_tool"
     version = 1
-
-    def parameters(self, context: DetectionContext) -> dict[str, Any]:
-        limits = thresholds_for(context, self.id, UnusedToolThresholds())
-        return window_parameters(context) | {
-            "min_offers": limits.min_offers,
-            "max_call_rate": limits.max_call_rate,
-            "max_findings": limits.max_findings,
-        }
+    defaults = UnusedToolThresholds()
+    bound_thresholds = ("min_offers", "max_call_rate", "max_findings")
 
     def finding(
         self, row: dict[str, Any], query: QueryResult, context: DetectionContext
