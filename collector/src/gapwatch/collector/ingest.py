@@ -8,12 +8,12 @@ into chDB exactly as the collector stores them.
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field
 
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 
 from gapwatch.collector.flatten import AttributeLimits, FlattenStats, Redact, flatten_request
+from gapwatch.collector.pipeline import body_digest
 from gapwatch.collector.validation import TimePolicy, ValidationResult, select_valid_spans
 from gapwatch.collector.writer import SpanWriter
 
@@ -47,5 +47,4 @@ def ingest_request(
 
 def request_digest(request: ExportTraceServiceRequest) -> str:
     # deterministic=True keeps map ordering stable, so equal requests give equal digests
-    payload = request.SerializeToString(deterministic=True)
-    return hashlib.blake2b(payload, digest_size=16).hexdigest()
+    return body_digest(request.SerializeToString(deterministic=True)).hex()

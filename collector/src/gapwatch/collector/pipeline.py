@@ -99,9 +99,13 @@ class IngestPipeline:
             self._metrics.spans_accepted.inc(result.accepted)
         return Accepted(result.rejected, result.message)
 
-    def _check_capacity(self) -> None:
+    def queue_full(self) -> bool:
+        """Whether acknowledged-but-unstored data has reached ``max_backlog_bytes``."""
         _, backlog_bytes, _ = self._wal.backlog()
-        if backlog_bytes < self._policy.max_backlog_bytes:
+        return backlog_bytes >= self._policy.max_backlog_bytes
+
+    def _check_capacity(self) -> None:
+        if not self.queue_full():
             return
         if self._health.available:
             self._metrics.throttled.labels(reason="queue_full").inc()

@@ -11,16 +11,15 @@ import logging
 from concurrent.futures import ThreadPoolExecutor
 
 import grpc
-from google.protobuf.any_pb2 import Any as AnyMessage
-from google.protobuf.duration_pb2 import Duration
-from google.rpc import code_pb2, error_details_pb2, status_pb2
-from grpc_status import rpc_status
+from google.rpc import code_pb2
+from grpc_status import rpc_status as grpc_status
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceResponse
 
 from gapwatch.collector.auth import TokenAuthenticator
 from gapwatch.collector.decode import DecodeError, parse_protobuf
 from gapwatch.collector.metrics import CollectorMetrics
 from gapwatch.collector.pipeline import Backpressure, IngestPipeline, body_digest
+from gapwatch.collector.status import rpc_status
 
 SERVICE = "opentelemetry.proto.collector.trace.v1.TraceService"
 
@@ -88,13 +87,8 @@ class OtlpGrpcReceiver:
     def _abort(
         self, context: grpc.ServicerContext, code: int, message: str, retry_after: int | None = None
     ) -> None:
-        status = status_pb2.Status(code=code, message=message)
-        if retry_after is not None:
-            detail = AnyMessage()
-            detail.Pack(error_details_pb2.RetryInfo(retry_delay=Duration(seconds=retry_after)))
-            status.details.append(detail)
         self._count(code_pb2.Code.Name(code))
-        context.abort_with_status(rpc_status.to_status(status))
+        context.abort_with_status(grpc_status.to_status(rpc_status(code, message, retry_after)))
 
     def _count(self, code: str) -> None:
         self._metrics.requests.labels(transport="grpc", code=code).inc()

@@ -15,9 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from google.protobuf import json_format
-from google.protobuf.any_pb2 import Any as AnyMessage
-from google.protobuf.duration_pb2 import Duration
-from google.rpc import code_pb2, error_details_pb2, status_pb2
+from google.rpc import code_pb2
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceResponse
 
 from gapwatch.collector.auth import TokenAuthenticator
@@ -34,6 +32,7 @@ from gapwatch.collector.decode import (
 )
 from gapwatch.collector.metrics import CollectorMetrics
 from gapwatch.collector.pipeline import Accepted, Backpressure, IngestPipeline, body_digest
+from gapwatch.collector.status import rpc_status
 
 TRACES_PATH = "/v1/traces"
 
@@ -154,13 +153,9 @@ class OtlpHttpApp:
         extra_headers: list[tuple[bytes, bytes]] | None = None,
         retry_after: int | None = None,
     ) -> None:
-        status = status_pb2.Status(
-            code=_GRPC_CODE_FOR_STATUS.get(http_status, code_pb2.UNKNOWN), message=message
+        status = rpc_status(
+            _GRPC_CODE_FOR_STATUS.get(http_status, code_pb2.UNKNOWN), message, retry_after
         )
-        if retry_after is not None:
-            detail = AnyMessage()
-            detail.Pack(error_details_pb2.RetryInfo(retry_delay=Duration(seconds=retry_after)))
-            status.details.append(detail)
         if kind == PROTOBUF:
             body = status.SerializeToString()
         else:

@@ -138,8 +138,7 @@ class CollectorServer:
     def readiness(self) -> tuple[bool, str]:
         if not self.health.available:
             return False, f"storage unavailable: {self.health.last_error}"
-        _, backlog_bytes, _ = self.wal.backlog()
-        if backlog_bytes >= self.config.max_backlog_bytes:
+        if self.pipeline.queue_full():
             return False, "ingest queue is full"
         return True, ""
 

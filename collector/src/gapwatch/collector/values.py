@@ -12,7 +12,6 @@ import base64
 import json
 import math
 from decimal import Decimal
-from typing import Any
 
 from opentelemetry.proto.common.v1.common_pb2 import AnyValue
 
@@ -27,7 +26,7 @@ def any_value_to_string(value: AnyValue, max_depth: int = 32) -> str:
         return ""
     if kind in ("array_value", "kvlist_value"):
         return any_value_to_json(value, max_depth)
-    return str(_scalar(value, kind))
+    return _scalar_text(value, kind)
 
 
 def any_value_to_json(value: AnyValue, max_depth: int = 32) -> str:
@@ -71,16 +70,12 @@ def any_value_to_json(value: AnyValue, max_depth: int = 32) -> str:
 def _json_scalar_text(value: AnyValue, kind: str | None) -> str:
     if kind == "string_value":
         return _json_string(value.string_value)
-    if kind == "bool_value":
-        return "true" if value.bool_value else "false"
-    if kind == "int_value":
-        return str(value.int_value)
-    if kind == "double_value":
-        number = value.double_value
-        text = format_double(number)
-        return text if math.isfinite(number) else _json_string(text)
-    if kind == "bytes_value":
-        return _json_string(base64.b64encode(value.bytes_value).decode("ascii"))
+    if kind in ("bool_value", "int_value") or (
+        kind == "double_value" and math.isfinite(value.double_value)
+    ):
+        return _scalar_text(value, kind)
+    if kind in ("double_value", "bytes_value"):
+        return _json_string(_scalar_text(value, kind))  # non-finite doubles, base64 bytes
     return "null"
 
 
@@ -88,11 +83,11 @@ def _json_string(text: str) -> str:
     return json.dumps(text, ensure_ascii=False)
 
 
-def _scalar(value: AnyValue, kind: str) -> Any:
+def _scalar_text(value: AnyValue, kind: str) -> str:
     if kind == "bool_value":
         return "true" if value.bool_value else "false"
     if kind == "int_value":
-        return value.int_value
+        return str(value.int_value)
     if kind == "double_value":
         return format_double(value.double_value)
     if kind == "bytes_value":
