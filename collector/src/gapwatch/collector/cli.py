@@ -57,6 +57,17 @@ def add_collector_arguments(parser: argparse.ArgumentParser) -> None:
                         help="only insert; the schema is managed elsewhere (gapwatch init-db)")
 
 
+def arguments_from_environment() -> argparse.Namespace:
+    """The collector's settings as its flags would give them, from ``GAPWATCH_*`` only.
+
+    ``gapwatch serve`` starts from these, so both commands map settings to a
+    :class:`CollectorConfig` the same way.
+    """
+    parser = argparse.ArgumentParser(add_help=False)
+    add_collector_arguments(parser)
+    return parser.parse_args([])
+
+
 def config_from_arguments(args: argparse.Namespace) -> CollectorConfig:
     data_dir = Path(args.data_dir)
     return CollectorConfig(

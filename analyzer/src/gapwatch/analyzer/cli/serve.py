@@ -20,11 +20,14 @@ import socket
 import sys
 import threading
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gapwatch.analyzer.cli._backend import SERVE_FILE, settings_from
 from gapwatch.analyzer.settings import Settings
 from gapwatch.collector.errors import ConfigurationError
+
+if TYPE_CHECKING:
+    from gapwatch.collector.server import CollectorConfig
 
 logger = logging.getLogger(__name__)
 
@@ -88,17 +91,29 @@ def serve(settings: Settings, *, collector: bool = True, api: bool = True) -> in
 
 
 def _start_collector(settings: Settings) -> Any:
-    from gapwatch.collector.server import CollectorConfig, CollectorServer
+    from gapwatch.collector.server import CollectorServer
 
-    tokens = tuple(t.strip() for t in settings.ingest_tokens.split(",") if t.strip())
-    server = CollectorServer(CollectorConfig(
-        store_url=settings.clickhouse_url, wal_dir=Path(settings.data_dir) / "wal",
-        host=settings.host, http_port=settings.otlp_http_port,
-        grpc_port=settings.otlp_grpc_port, ingest_tokens=tokens, ttl_days=settings.ttl_days,
-        cluster=settings.cluster,
-    ))
+    server = CollectorServer(collector_config(settings))
     server.start()
     return server
+
+
+def collector_config(settings: Settings) -> CollectorConfig:
+    """The collector's configuration: its own ``GAPWATCH_*`` settings (limits, redaction,
+    schema creation) as ``gapwatch-collector`` reads them, with serve's settings on top."""
+    # imported here: every gapwatch command loads this module, few start a collector
+    from gapwatch.collector.cli import arguments_from_environment, config_from_arguments
+
+    args = arguments_from_environment()
+    args.data_dir = settings.data_dir
+    args.clickhouse_url = settings.clickhouse_url
+    args.host = settings.host
+    args.otlp_http_port = settings.otlp_http_port
+    args.otlp_grpc_port = settings.otlp_grpc_port
+    args.ingest_tokens = settings.ingest_tokens
+    args.ttl_days = settings.ttl_days
+    args.cluster = settings.cluster
+    return config_from_arguments(args)
 
 
 def _run_api(settings: Settings, receiver: Any, advert: Path) -> None:
