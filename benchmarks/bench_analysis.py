@@ -7,6 +7,10 @@ analysis is timed. Prints seconds and peak RSS per size. Target: ≤ 10 s at 10M
     .venv/bin/python benchmarks/bench_analysis.py            # 1M spans
     .venv/bin/python benchmarks/bench_analysis.py --full     # 1M and 10M spans
     .venv/bin/python benchmarks/bench_analysis.py --sizes 2000000
+
+Per-detector seconds follow each size's line (the detectors run one after another, as in
+``run_detectors``), then the proposal upsert. ``--data-dir DIR`` keeps the generated spans in DIR
+and reuses them on the next run with the same size (the analysis window is stored with them).
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ from typing import Any
 
 from clickhouse_connect.driver.client import Client
 
-from gapwatch.analyzer.detectors import DetectionContext, run_detectors
+from gapwatch.analyzer.detectors import DETECTORS, DetectionContext
 from gapwatch.analyzer.schema import create_analyzer_schema
 from gapwatch.collector import SchemaOptions, connect
 
@@ -113,19 +117,65 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--full", action="store_true", help="also run 10M spans")
     parser.add_argument("--sizes", type=int, nargs="*", help="span counts to run")
+    parser.add_argument("--data-dir", help="keep generated spans here and reuse them")
     args = parser.parse_args(argv)
     sizes = args.sizes or ([1_000_000, 10_000_000] if args.full else [1_000_000])
-    with tempfile.TemporaryDirectory(prefix="gapwatch-bench-") as directory:
-        for index, size in enumerate(sizes):
-            client = connect(f"chdb://{directory}?database=bench_{index}")
+    with tempfile.TemporaryDirectory(prefix="gapwatch-bench-") as scratch:
+        directory = args.data_dir or scratch
+        for size in sizes:
+            client = connect(f"chdb://{directory}?database=bench_{size}")
             report(size, *run(client, size))
     return 0
 
 
-def run(client: Client, size: int) -> tuple[float, float, int, float, Counter[str], str]:
-    """Generate ``size`` spans, then time the analysis; returns the figures to print."""
+def run(
+    client: Client, size: int
+) -> tuple[float, float, int, float, float | None, Counter[str], str, dict[str, float]]:
+    """Generate ``size`` spans (unless kept from before), then time the analysis."""
     database = str(client.database)
     create_analyzer_schema(client, SchemaOptions(database=database))
+    client.command(
+        "CREATE TABLE IF NOT EXISTS bench_window (size UInt64, since DateTime, until DateTime) "
+        "ENGINE = MergeTree ORDER BY size"
+    )
+    kept = client.query(
+        "SELECT since, until FROM bench_window WHERE size = {size:UInt64}",
+        parameters={"size": size},
+    ).result_rows
+    if kept:
+        since, until = (value.replace(tzinfo=UTC) for value in kept[0])
+        load_s = 0.0
+    else:
+        since, until, load_s = _generate(client, size)
+    (model_rows,) = client.query("SELECT count() FROM gapwatch_agent_spans").result_rows[0]
+
+    context = DetectionContext(client, database, since, until, "7d")
+    _reset_peak_rss()
+    timings: dict[str, float] = {}
+    findings: list[Any] = []
+    started = time.perf_counter()
+    for detector in DETECTORS:
+        began = time.perf_counter()
+        findings.extend(detector.detect(context))
+        timings[detector.id] = time.perf_counter() - began
+    began = time.perf_counter()
+    upserted = _upsert(client, findings, since, until)
+    timings["(proposal upsert)"] = time.perf_counter() - began
+    analysis_s = time.perf_counter() - started
+    return (
+        load_s,
+        analysis_s,
+        int(model_rows),
+        _peak_rss_mb(),
+        _analysis_peak_rss_mb(),
+        Counter(f.detector for f in findings),
+        upserted,
+        timings,
+    )
+
+
+def _generate(client: Client, size: int) -> tuple[datetime, datetime, float]:
+    """Insert ``size`` synthetic spans into ``otel_traces``; returns the window and seconds."""
     until = datetime.now(UTC).replace(microsecond=0)
     since = until - WINDOW
     traces = max(size // 10, 1)
@@ -143,21 +193,12 @@ def run(client: Client, size: int) -> tuple[float, float, int, float, Counter[st
             },
         )
     load_s = time.perf_counter() - started
-    (model_rows,) = client.query("SELECT count() FROM gapwatch_agent_spans").result_rows[0]
-
-    context = DetectionContext(client, database, since, until, "7d")
-    started = time.perf_counter()
-    findings = run_detectors(context)
-    upserted = _upsert(client, findings, since, until)
-    analysis_s = time.perf_counter() - started
-    return (
-        load_s,
-        analysis_s,
-        int(model_rows),
-        _peak_rss_mb(),
-        Counter(f.detector for f in findings),
-        upserted,
+    client.insert(
+        "bench_window",
+        [[size, since.replace(tzinfo=None), until.replace(tzinfo=None)]],
+        column_names=["size", "since", "until"],
     )
+    return since, until, load_s
 
 
 def _upsert(client: Client, findings: list[Any], since: datetime, until: datetime) -> str:
@@ -181,22 +222,49 @@ def _peak_rss_mb() -> float:
     return peak / 1024 if sys.platform != "darwin" else peak / 1024 / 1024
 
 
+def _reset_peak_rss() -> None:
+    """Reset the kernel's resident-set high-water mark (Linux), so the analysis gets its own."""
+    try:
+        with open("/proc/self/clear_refs", "w") as handle:
+            handle.write("5")
+    except OSError:
+        pass
+
+
+def _analysis_peak_rss_mb() -> float | None:
+    """VmHWM since ``_reset_peak_rss`` (Linux only)."""
+    try:
+        with open("/proc/self/status") as handle:
+            for line in handle:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return None
+
+
 def report(
     size: int,
     load_s: float,
     analysis_s: float,
     rows: int,
     rss: float,
+    analysis_rss: float | None,
     found: Counter[str],
     upserted: str,
+    timings: dict[str, float],
 ) -> None:
     by_detector = ", ".join(f"{k} {v}" for k, v in sorted(found.items()))
     print(
         f"{size:>11,} spans  load+normalize {load_s:6.1f} s  analysis {analysis_s:6.2f} s  "
-        f"model rows {rows:,}  peak RSS {rss:,.0f} MB\n"
+        f"model rows {rows:,}  peak RSS {rss:,.0f} MB"
+        + (f" (during analysis {analysis_rss:,.0f} MB)" if analysis_rss is not None else "")
+        + "\n"
         f"             findings: {sum(found.values())} ({by_detector}); {upserted}",
         flush=True,
     )
+    for name, seconds in timings.items():
+        print(f"             {name:<28} {seconds:6.2f} s", flush=True)
 
 
 if __name__ == "__main__":
