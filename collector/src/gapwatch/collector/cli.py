@@ -26,35 +26,60 @@ logger = logging.getLogger(__name__)
 def add_collector_arguments(parser: argparse.ArgumentParser) -> None:
     """The collector's flags, shared with ``gapwatch serve``."""
     env = os.environ.get
-    parser.add_argument("--data-dir", default=env("GAPWATCH_DATA_DIR", ".gapwatch"),
-                        help="embedded store and write-ahead log (default .gapwatch)")
-    parser.add_argument("--clickhouse-url", default=env("GAPWATCH_CLICKHOUSE_URL", ""),
-                        help="chdb:///dir or http(s)://user:pw@host:8123/db")
-    parser.add_argument("--host", default=env("GAPWATCH_HOST", "127.0.0.1"),
-                        help="bind address (default loopback)")
-    parser.add_argument("--otlp-http-port", type=int,
-                        default=int(env("GAPWATCH_OTLP_HTTP_PORT", "4318")))
-    parser.add_argument("--otlp-grpc-port", type=int,
-                        default=int(env("GAPWATCH_OTLP_GRPC_PORT", "4317")))
+    parser.add_argument(
+        "--data-dir",
+        default=env("GAPWATCH_DATA_DIR", ".gapwatch"),
+        help="embedded store and write-ahead log (default .gapwatch)",
+    )
+    parser.add_argument(
+        "--clickhouse-url",
+        default=env("GAPWATCH_CLICKHOUSE_URL", ""),
+        help="chdb:///dir or http(s)://user:pw@host:8123/db",
+    )
+    parser.add_argument(
+        "--host", default=env("GAPWATCH_HOST", "127.0.0.1"), help="bind address (default loopback)"
+    )
+    parser.add_argument(
+        "--otlp-http-port", type=int, default=int(env("GAPWATCH_OTLP_HTTP_PORT", "4318"))
+    )
+    parser.add_argument(
+        "--otlp-grpc-port", type=int, default=int(env("GAPWATCH_OTLP_GRPC_PORT", "4317"))
+    )
     parser.add_argument("--ttl-days", type=int, default=int(env("GAPWATCH_TTL_DAYS", "30")))
     parser.add_argument("--cluster", default=env("GAPWATCH_CLUSTER", ""))
-    parser.add_argument("--ingest-tokens", default=env("GAPWATCH_INGEST_TOKENS", ""),
-                        help="comma-separated bearer tokens required for ingest")
-    parser.add_argument("--max-body-mib", type=float,
-                        default=float(env("GAPWATCH_MAX_BODY_MIB", "20")))
-    parser.add_argument("--max-backlog-mib", type=float,
-                        default=float(env("GAPWATCH_MAX_BACKLOG_MIB", "512")))
-    parser.add_argument("--max-future-skew-s", type=float,
-                        default=float(env("GAPWATCH_MAX_FUTURE_SKEW_S", "3600")))
-    parser.add_argument("--redact-keys", default=env("GAPWATCH_REDACT_KEYS", ""),
-                        help="extra comma-separated attribute keys whose values are secrets")
-    parser.add_argument("--redact-patterns", default=env("GAPWATCH_REDACT_PATTERNS", ""),
-                        help="extra regular expressions of secrets, separated by ';;'")
-    parser.add_argument("--no-redact", action="store_true",
-                        default=env("GAPWATCH_NO_REDACT", "") == "1")
-    parser.add_argument("--no-create-schema", action="store_true",
-                        default=env("GAPWATCH_CREATE_SCHEMA", "1") == "0",
-                        help="only insert; the schema is managed elsewhere (gapwatch init-db)")
+    parser.add_argument(
+        "--ingest-tokens",
+        default=env("GAPWATCH_INGEST_TOKENS", ""),
+        help="comma-separated bearer tokens required for ingest",
+    )
+    parser.add_argument(
+        "--max-body-mib", type=float, default=float(env("GAPWATCH_MAX_BODY_MIB", "20"))
+    )
+    parser.add_argument(
+        "--max-backlog-mib", type=float, default=float(env("GAPWATCH_MAX_BACKLOG_MIB", "512"))
+    )
+    parser.add_argument(
+        "--max-future-skew-s", type=float, default=float(env("GAPWATCH_MAX_FUTURE_SKEW_S", "3600"))
+    )
+    parser.add_argument(
+        "--redact-keys",
+        default=env("GAPWATCH_REDACT_KEYS", ""),
+        help="extra comma-separated attribute keys whose values are secrets",
+    )
+    parser.add_argument(
+        "--redact-patterns",
+        default=env("GAPWATCH_REDACT_PATTERNS", ""),
+        help="extra regular expressions of secrets, separated by ';;'",
+    )
+    parser.add_argument(
+        "--no-redact", action="store_true", default=env("GAPWATCH_NO_REDACT", "") == "1"
+    )
+    parser.add_argument(
+        "--no-create-schema",
+        action="store_true",
+        default=env("GAPWATCH_CREATE_SCHEMA", "1") == "0",
+        help="only insert; the schema is managed elsewhere (gapwatch init-db)",
+    )
 
 
 def arguments_from_environment() -> argparse.Namespace:

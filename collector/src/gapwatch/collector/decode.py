@@ -174,4 +174,3 @@ def _unzstd(body: bytes, max_bytes: int) -> bytes:
     except zstandard.ZstdError as error:
         raise DecodeError(f"malformed zstd body: {error}") from None
     return bytes(output)
-

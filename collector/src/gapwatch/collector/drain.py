@@ -10,13 +10,21 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from dataclasses import dataclass, field
 
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 
 from gapwatch.collector.errors import StorageUnavailable
-from gapwatch.collector.flatten import AttributeLimits, FlattenStats, Redact, flatten_request
+from gapwatch.collector.flatten import (
+    AttributeLimits,
+    FlattenStats,
+    Redact,
+    SpanColumns,
+    flatten_request,
+)
 from gapwatch.collector.metrics import CollectorMetrics
 from gapwatch.collector.pipeline import StorageHealth
+from gapwatch.collector.protobuf_insert import NeedsPythonFlatten, ProtobufSpanWriter
 from gapwatch.collector.wal import Position, Record, WriteAheadLog
 from gapwatch.collector.writer import SpanWriter
 
@@ -25,7 +33,11 @@ logger = logging.getLogger(__name__)
 
 class WalDrainer:
     """A background thread inserting WAL blocks of up to ``batch_spans`` spans; a block waits
-    at most ``linger_s`` for more data so spans become queryable quickly."""
+    at most ``linger_s`` for more data so spans become queryable quickly.
+
+    With a ``protobuf_writer`` ClickHouse parses and flattens each block itself; a block it
+    cannot render exactly is flattened in Python and written through ``writer``.
+    """
 
     def __init__(
         self,
@@ -39,6 +51,7 @@ class WalDrainer:
         batch_spans: int = 50_000,
         linger_s: float = 0.2,
         max_backoff_s: float = 5.0,
+        protobuf_writer: ProtobufSpanWriter | None = None,
     ):
         self._wal = wal
         self._writer = writer
@@ -49,6 +62,7 @@ class WalDrainer:
         self._batch_spans = batch_spans
         self._linger_s = linger_s
         self._max_backoff_s = max_backoff_s
+        self._protobuf_writer = protobuf_writer
         self._stopping = threading.Event()
         self._thread = threading.Thread(target=self._run, name="gapwatch-wal-drainer", daemon=True)
         self._idle = threading.Event()
@@ -116,15 +130,14 @@ class WalDrainer:
         start, end = records[0].position, records[-1].end
         self._wal.begin(start, end)
         # concatenated serialized messages parse as one message with all resource_spans
-        request = ExportTraceServiceRequest.FromString(b"".join(r.payload for r in records))
-        stats = FlattenStats()
-        columns = flatten_request(request, self._limits, self._redact, stats)
+        payload = b"".join(r.payload for r in records)
         token = f"{self._wal.instance_id}:{start}-{end}"
+        block = _Block(payload, token, sum(r.spans for r in records))
         backoff = 0.25
         while True:
             began = time.perf_counter()
             try:
-                self._writer.write(columns, token)
+                stats = self._write(block)
             except StorageUnavailable as error:
                 if not self._health.available or backoff == 0.25:
                     logger.warning("insert failed, retrying in %.1fs: %s", backoff, error)
@@ -145,3 +158,31 @@ class WalDrainer:
         self._health.available = True
         self._wal.commit(end)
         return True
+
+    def _write(self, block: _Block) -> FlattenStats:
+        """Store one block under its token, through ClickHouse's parser when it can render it."""
+        if self._protobuf_writer is not None and not block.needs_python:
+            try:
+                self._protobuf_writer.write_payload(block.payload, block.token)
+                return FlattenStats(spans=block.spans)
+            except NeedsPythonFlatten:
+                # decided once per block: a retry after a storage error goes straight to Python
+                block.needs_python = True
+                self._metrics.python_flattened_blocks.inc()
+        if block.columns is None:
+            request = ExportTraceServiceRequest.FromString(block.payload)
+            block.columns = flatten_request(request, self._limits, self._redact, block.stats)
+        self._writer.write(block.columns, block.token)
+        return block.stats
+
+
+@dataclass
+class _Block:
+    """One WAL range on its way to ClickHouse, with what retries must not redo."""
+
+    payload: bytes
+    token: str
+    spans: int
+    needs_python: bool = False
+    columns: SpanColumns | None = None
+    stats: FlattenStats = field(default_factory=FlattenStats)

@@ -14,8 +14,10 @@ class CollectorMetrics:
         self.registry = registry or CollectorRegistry()
         r = self.registry
         self.requests = Counter(
-            f"{PREFIX}_requests", "OTLP export requests by transport and answer",
-            ["transport", "code"], registry=r,
+            f"{PREFIX}_requests",
+            "OTLP export requests by transport and answer",
+            ["transport", "code"],
+            registry=r,
         )
         self.spans_received = Counter(
             f"{PREFIX}_spans_received", "spans in decoded requests", registry=r
@@ -30,11 +32,14 @@ class CollectorMetrics:
             f"{PREFIX}_spans_stored", "spans inserted into ClickHouse", registry=r
         )
         self.duplicates = Counter(
-            f"{PREFIX}_duplicate_requests", "retried requests recognised and not stored again",
+            f"{PREFIX}_duplicate_requests",
+            "retried requests recognised and not stored again",
             registry=r,
         )
         self.throttled = Counter(
-            f"{PREFIX}_throttled_requests", "requests refused with 429/503", ["reason"],
+            f"{PREFIX}_throttled_requests",
+            "requests refused with 429/503",
+            ["reason"],
             registry=r,
         )
         self.truncated_values = Counter(
@@ -43,12 +48,19 @@ class CollectorMetrics:
         self.dropped_attributes = Counter(
             f"{PREFIX}_dropped_attributes", "attributes dropped at the count limit", registry=r
         )
+        self.python_flattened_blocks = Counter(
+            f"{PREFIX}_python_flattened_blocks",
+            "WAL blocks flattened in Python because ClickHouse could not render them exactly",
+            registry=r,
+        )
         self.insert_failures = Counter(
             f"{PREFIX}_insert_failures", "failed insert attempts (retried)", registry=r
         )
         self.insert_seconds = Histogram(
-            f"{PREFIX}_insert_seconds", "time per ClickHouse insert",
-            buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10), registry=r,
+            f"{PREFIX}_insert_seconds",
+            "time per ClickHouse insert",
+            buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+            registry=r,
         )
         self.queue_records = Gauge(
             f"{PREFIX}_queue_records", "acknowledged requests not yet in ClickHouse", registry=r

@@ -107,6 +107,4 @@ def apply_migrations(
 
 
 def _has_sql(text: str) -> bool:
-    return any(
-        line.strip() and not line.strip().startswith("--") for line in text.splitlines()
-    )
+    return any(line.strip() and not line.strip().startswith("--") for line in text.splitlines())

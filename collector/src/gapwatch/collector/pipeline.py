@@ -109,9 +109,7 @@ class IngestPipeline:
             return
         if self._health.available:
             self._metrics.throttled.labels(reason="queue_full").inc()
-            raise Backpressure(
-                "ingest queue is full; retry later", 429, self._policy.retry_after_s
-            )
+            raise Backpressure("ingest queue is full; retry later", 429, self._policy.retry_after_s)
         self._metrics.throttled.labels(reason="storage_unavailable").inc()
         raise Backpressure(
             f"storage is unavailable ({self._health.last_error}); retry later",

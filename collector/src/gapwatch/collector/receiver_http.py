@@ -102,8 +102,13 @@ class OtlpHttpApp:
             await _plain(send, 415, message.encode())
             return self._count(415)
         if not self._auth.allows(headers.get("authorization")):
-            await self._status(send, kind, 401, "missing or invalid bearer token",
-                               [(b"www-authenticate", b"Bearer")])
+            await self._status(
+                send,
+                kind,
+                401,
+                "missing or invalid bearer token",
+                [(b"www-authenticate", b"Bearer")],
+            )
             return self._count(401)
         try:
             body = await self._read_body(headers, receive)

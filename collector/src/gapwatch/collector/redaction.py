@@ -38,7 +38,7 @@ DEFAULT_SECRET_KEYS = (
 # (name, pattern); the name shows up in the marker so a reader knows what was there.
 DEFAULT_PATTERNS: tuple[tuple[str, str], ...] = (
     ("jwt", r"\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}"),
-    ("bearer", r"\b(?i:bearer)\s+[A-Za-z0-9._~+/=-]{8,}"),
+    ("bearer", r"\b(?i:bearer)[ \t\n\r\f\v]+[A-Za-z0-9._~+/=-]{8,}"),
     ("api_key", r"\bsk-(?:ant-|proj-)?[A-Za-z0-9_-]{16,}"),
     ("aws_key", r"\b(?:AKIA|ASIA)[A-Z0-9]{16}\b"),
     ("github_token", r"\bgh[pousr]_[A-Za-z0-9]{30,}\b"),
@@ -48,9 +48,20 @@ DEFAULT_PATTERNS: tuple[tuple[str, str], ...] = (
 )
 
 
+def _ascii_lower(text: str) -> str:
+    return text.translate(_ASCII_LOWER)
+
+
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+
+
 @dataclass(frozen=True)
 class Redactor:
-    """Callable ``(key, value) -> value``; matches keys case-insensitively by substring."""
+    """Callable ``(key, value) -> value``; matches keys case-insensitively (ASCII) by substring.
+
+    Patterns use ASCII classes (``\\b``, ``\\w``, ``\\s``), as RE2 does: ClickHouse applies the
+    same patterns when it parses OTLP itself (see ``sql_render.py``).
+    """
 
     secret_keys: tuple[str, ...]
     patterns: tuple[tuple[str, re.Pattern[str]], ...]
@@ -65,10 +76,12 @@ class Redactor:
         extra_keys: Iterable[str] = (),
         extra_patterns: Iterable[str] = (),
     ) -> Redactor:
-        compiled = [(name, re.compile(pattern)) for name, pattern in DEFAULT_PATTERNS]
-        compiled += [(f"custom{i}", re.compile(p)) for i, p in enumerate(extra_patterns)]
-        keys = tuple(k.lower() for k in (*DEFAULT_SECRET_KEYS, *extra_keys) if k)
-        combined = re.compile("|".join(f"(?:{pattern.pattern})" for _, pattern in compiled))
+        compiled = [(name, re.compile(pattern, re.ASCII)) for name, pattern in DEFAULT_PATTERNS]
+        compiled += [(f"custom{i}", re.compile(p, re.ASCII)) for i, p in enumerate(extra_patterns)]
+        keys = tuple(_ascii_lower(k) for k in (*DEFAULT_SECRET_KEYS, *extra_keys) if k)
+        combined = re.compile(
+            "|".join(f"(?:{pattern.pattern})" for _, pattern in compiled), re.ASCII
+        )
         return cls(keys, tuple(compiled), combined)
 
     def __call__(self, key: str, value: str) -> str:
@@ -90,7 +103,7 @@ class Redactor:
         return decision
 
     def _decide_key(self, key: str) -> bool:
-        lowered = key.lower()
+        lowered = _ascii_lower(key)
         # gen_ai.usage.*_tokens are counts, not credentials
         if lowered.endswith("_tokens") or lowered.endswith(".tokens"):
             return False

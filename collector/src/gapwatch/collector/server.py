@@ -1,10 +1,10 @@
 """The collector as a running service: storage, WAL, drainer, OTLP/HTTP and OTLP/gRPC listeners.
 
-    server = CollectorServer(CollectorConfig(store_url="chdb:///srv/gapwatch/chdb",
-                                             wal_dir=Path("/srv/gapwatch/wal")))
-    server.start()          # returns once both listeners accept connections
-    ...
-    server.stop()           # stops listening, stores the backlog, closes the WAL
+server = CollectorServer(CollectorConfig(store_url="chdb:///srv/gapwatch/chdb",
+                                         wal_dir=Path("/srv/gapwatch/wal")))
+server.start()          # returns once both listeners accept connections
+...
+server.stop()           # stops listening, stores the backlog, closes the WAL
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from gapwatch.collector.errors import ConfigurationError
 from gapwatch.collector.flatten import AttributeLimits
 from gapwatch.collector.metrics import CollectorMetrics
 from gapwatch.collector.pipeline import IngestPipeline, IngestPolicy, StorageHealth
+from gapwatch.collector.protobuf_insert import ProtobufSpanWriter, protobuf_path_problem
 from gapwatch.collector.receiver_grpc import OtlpGrpcReceiver
 from gapwatch.collector.receiver_http import OtlpHttpApp
 from gapwatch.collector.redaction import Redactor
@@ -63,6 +64,8 @@ class CollectorConfig:
     linger_s: float = 0.2
     fsync: bool = True
     create_schema: bool = True
+    # let chDB parse and flatten OTLP blocks itself (falls back to Python where it cannot)
+    clickhouse_parses_otlp: bool = True
 
 
 class CollectorServer:
@@ -90,6 +93,7 @@ class CollectorServer:
             metrics=self.metrics,
             batch_spans=config.batch_spans,
             linger_s=config.linger_s,
+            protobuf_writer=self._protobuf_writer(location.embedded, redact),
         )
         policy = IngestPolicy(
             time_policy=TimePolicy(config.max_future_skew_s, config.ttl_days),
@@ -108,6 +112,17 @@ class CollectorServer:
         self.http_port = -1
         self.grpc_port = -1
 
+    def _protobuf_writer(
+        self, embedded: bool, redact: Redactor | None
+    ) -> ProtobufSpanWriter | None:
+        if not self.config.clickhouse_parses_otlp:
+            return None
+        problem = protobuf_path_problem(self.client, embedded, redact)
+        if problem:
+            logger.info("spans are flattened in Python: %s", problem)
+            return None
+        return ProtobufSpanWriter(self.client, self.config.wal_dir, self.config.limits, redact)
+
     def start(self, timeout_s: float = 10.0) -> None:
         self.drainer.start()
         if self.config.grpc_port >= 0:
@@ -116,7 +131,10 @@ class CollectorServer:
             self._start_http(timeout_s)
         logger.info(
             "collector listening: OTLP/HTTP %s:%s, OTLP/gRPC %s:%s, storing into %s",
-            self.config.host, self.http_port, self.config.host, self.grpc_port,
+            self.config.host,
+            self.http_port,
+            self.config.host,
+            self.grpc_port,
             parse_store_url(self.config.store_url).redacted(),
         )
 

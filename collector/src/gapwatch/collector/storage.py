@@ -89,9 +89,7 @@ def validate_identifier(name: str) -> str:
     return name
 
 
-def connect(
-    location: StoreLocation | str, *, settings: dict[str, Any] | None = None
-) -> Client:
+def connect(location: StoreLocation | str, *, settings: dict[str, Any] | None = None) -> Client:
     """Open a client. The database is created first when it does not exist."""
     if isinstance(location, str):
         location = parse_store_url(location)

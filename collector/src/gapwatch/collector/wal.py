@@ -196,11 +196,15 @@ class WriteAheadLog:
         if end.segment == committed.segment:
             size = end.offset - committed.offset
         else:
-            size = end.offset + sum(
-                self._segment_path(n).stat().st_size
-                for n in range(committed.segment, end.segment)
-                if self._segment_path(n).exists()
-            ) - committed.offset
+            size = (
+                end.offset
+                + sum(
+                    self._segment_path(n).stat().st_size
+                    for n in range(committed.segment, end.segment)
+                    if self._segment_path(n).exists()
+                )
+                - committed.offset
+            )
         age = time.monotonic() - oldest if oldest is not None else 0.0
         return records, max(size, 0), age
 

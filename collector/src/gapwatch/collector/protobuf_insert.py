@@ -1,0 +1,154 @@
+"""Let ClickHouse parse and flatten OTLP itself: one ``INSERT … SELECT`` per WAL block.
+
+Flattening spans in Python costs ~25 µs a span; chDB parses the same protobuf with its
+Protobuf input format and renders the rows in one ``INSERT … SELECT … ARRAY JOIN``, several
+times faster and with the GIL released. The rows are identical to ``flatten.py``'s; an
+equivalence test holds the two together.
+
+The SQL path renders the common case only. A block with a value it cannot render exactly (nested
+deeper than the unrolled structure, a repeated attribute key) or one the caps would cut (a value
+over ``max_value_length``, a list over ``max_attributes``) stops the query before any row
+exists and raises :class:`NeedsPythonFlatten`; the drainer then flattens that block in Python,
+which counts what it cuts. Nothing was inserted, so either path stores the block under the same
+deduplication token.
+
+Only embedded chDB is supported: the block reaches the engine as a file in the WAL directory.
+
+    writer = ProtobufSpanWriter(client, scratch_dir, AttributeLimits(), Redactor.default())
+    writer.write_payload(payload, token="…")
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from importlib import resources
+from pathlib import Path
+from string import Template
+from typing import Any
+
+from clickhouse_connect.driver.client import Client
+from clickhouse_connect.driver.exceptions import ClickHouseError
+
+from gapwatch.collector.errors import CollectorError, StorageUnavailable
+from gapwatch.collector.flatten import AttributeLimits
+from gapwatch.collector.protobuf_shape import (
+    DEFAULT_DEPTH,
+    REQUEST_MESSAGE,
+    request_proto,
+    request_structure,
+)
+from gapwatch.collector.redaction import Redactor
+from gapwatch.collector.sql_render import MAX_ATTRIBUTES, SqlAttributeRenderer, sql_literal
+from gapwatch.collector.writer import TRACES_TABLE
+
+logger = logging.getLogger(__name__)
+
+SCRATCH_FILE = "protobuf-block.bin"
+# request.sql raises with this prefix when a block needs the Python path
+PYTHON_PATH_MARKER = "gapwatch-python-path:"
+PYTHON_PATH_REASONS = (
+    "a value nests deeper than the SQL path renders, an attribute key repeats in one list, "
+    "or a value or list exceeds its cap"
+)
+
+
+class NeedsPythonFlatten(CollectorError):
+    """This block cannot be rendered exactly in SQL; flatten it in Python instead."""
+
+
+def _template(name: str) -> Template:
+    folder = resources.files("gapwatch.collector").joinpath("sql").joinpath("protobuf")
+    return Template(folder.joinpath(name).read_text(encoding="utf-8"))
+
+
+class ProtobufSpanWriter:
+    def __init__(
+        self,
+        client: Client,
+        scratch_dir: str | os.PathLike[str],
+        limits: AttributeLimits | None = None,
+        redactor: Redactor | None = None,
+        *,
+        table: str = TRACES_TABLE,
+        depth: int = DEFAULT_DEPTH,
+    ):
+        self._client = client
+        self._scratch = Path(scratch_dir).resolve() / SCRATCH_FILE
+        renderer = SqlAttributeRenderer(limits or AttributeLimits(), redactor, depth)
+        self._parameters: dict[str, Any] = {
+            **renderer.parameters,
+            "path": str(self._scratch),
+            "structure": request_structure(depth),
+        }
+        # the schema travels with the query, so no .proto file is needed on the server side
+        read_settings = (
+            f"format_schema = {sql_literal(request_proto(depth))}, "
+            "format_schema_source = 'string', "
+            f"format_schema_message_name = '{REQUEST_MESSAGE}', "
+            "input_format_protobuf_oneof_presence = 1"
+        )
+        self._insert_sql = _template("insert_spans.sql").substitute(
+            table=table,
+            resource_rendered_list=renderer.rendered_list("resource.resource.attributes"),
+            rendered_list=renderer.rendered_list("attrs"),
+            status_message=renderer.redacted("''", "span.status.message"),
+            resource_needs_python=_needs_python(
+                renderer, "[resource.resource.attributes]", "[resource_list]"
+            ),
+            span_needs_python=_needs_python(renderer, "span_lists", "rendered")
+            + f" OR {renderer.over_length('span.name')}"
+            + f" OR {renderer.over_length('status_message')}",
+            python_path_message=sql_literal(PYTHON_PATH_MARKER + " " + PYTHON_PATH_REASONS),
+            settings=read_settings
+            + ", insert_deduplicate = 1, insert_deduplication_token = {token:String}"
+            # the trace-id lookup view must not count a deduplicated block twice
+            + ", deduplicate_blocks_in_dependent_materialized_views = 1"
+            # one block per insert: a stop raised while rows are produced leaves nothing behind
+            + f", min_insert_block_size_rows = {2**62}, min_insert_block_size_bytes = {2**62}",
+        )
+
+    def write_payload(self, payload: bytes, token: str) -> None:
+        """Insert the spans of one serialized ``ExportTraceServiceRequest``.
+
+        Raises :class:`NeedsPythonFlatten` (nothing inserted) or :class:`StorageUnavailable`.
+        """
+        self._scratch.write_bytes(payload)
+        try:
+            self._client.command(self._insert_sql, parameters={**self._parameters, "token": token})
+        except (ClickHouseError, OSError) as error:
+            if PYTHON_PATH_MARKER in str(error):
+                raise NeedsPythonFlatten(PYTHON_PATH_REASONS) from error
+            raise StorageUnavailable(f"insert into otel_traces failed: {error}") from error
+        finally:
+            self._scratch.unlink(missing_ok=True)
+
+
+def protobuf_path_problem(client: Client, embedded: bool, redact: object) -> str:
+    """Why ClickHouse cannot flatten blocks for this collector, or ``""`` when it can.
+
+    The block file must be readable by the engine (embedded chDB), and the redaction rules must
+    be a :class:`Redactor` whose patterns RE2 (ClickHouse's regex engine) accepts.
+    """
+    if not embedded:
+        return "the store is a ClickHouse server, which cannot read the collector's block files"
+    if redact is not None and not isinstance(redact, Redactor):
+        return "a custom redaction hook runs only in Python"
+    for _, pattern in redact.patterns if isinstance(redact, Redactor) else ():
+        try:
+            client.query("SELECT match('', {p:String})", parameters={"p": pattern.pattern})
+        except ClickHouseError as error:
+            return f"redaction pattern {pattern.pattern!r} is not valid RE2: {error}"
+    return ""
+
+
+def _needs_python(renderer: SqlAttributeRenderer, lists: str, rendered_lists: str) -> str:
+    """True when one of the attribute ``lists`` (or their rendered form) is beyond the SQL path."""
+    per_list = (
+        f"{renderer.nests_too_deep('attrs')} OR {renderer.has_duplicate_keys('attrs')} "
+        f"OR length(attrs) > {MAX_ATTRIBUTES}"
+    )
+    return (
+        f"(arrayExists(attrs -> {per_list}, {lists}) OR arrayExists(list -> "
+        f"arrayExists(value -> {renderer.over_length('value')}, list.2), {rendered_lists}))"
+    )
