@@ -35,8 +35,15 @@ def free_port() -> int:
 
 def start_collector(data_dir: Path, port: int, log: Path) -> subprocess.Popen[bytes]:
     command = [
-        sys.executable, "-m", "gapwatch.collector.cli",
-        "--data-dir", str(data_dir), "--otlp-http-port", str(port), "--otlp-grpc-port", "-1",
+        sys.executable,
+        "-m",
+        "gapwatch.collector.cli",
+        "--data-dir",
+        str(data_dir),
+        "--otlp-http-port",
+        str(port),
+        "--otlp-grpc-port",
+        "-1",
     ]
     with open(log, "ab") as output:
         return subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT)
@@ -65,7 +72,9 @@ def stored_span_ids(data_dir: Path) -> dict[str, int]:
     )
     output = subprocess.run(
         [sys.executable, "-c", script, str(data_dir)],
-        check=True, capture_output=True, timeout=120,
+        check=True,
+        capture_output=True,
+        timeout=120,
     )
     counts: dict[str, int] = json.loads(output.stdout)
     return counts
@@ -91,7 +100,8 @@ def test_kill_9_while_a_retrying_client_sends_loses_and_duplicates_nothing(tmp_p
                         return
                     try:
                         response = http.post(
-                            f"http://127.0.0.1:{port}/v1/traces", content=body,
+                            f"http://127.0.0.1:{port}/v1/traces",
+                            content=body,
                             headers={"content-type": "application/x-protobuf"},
                         )
                     except httpx.HTTPError:

@@ -44,24 +44,32 @@ def test_protobuf_request_is_stored_and_answered_with_empty_success(server) -> N
 def test_json_request_with_hex_ids_string_int64_and_unknown_fields_is_stored(server) -> None:
     start = time.time_ns()
     document = {
-        "resourceSpans": [{
-            "resource": {"attributes": [{"key": "service.name", "value": {"stringValue": "js"}}]},
-            "futureField": {"ignored": True},
-            "scopeSpans": [{
-                "scope": {"name": "s", "version": "2"},
-                "spans": [{
-                    "traceId": "5B8EFFF798038103D269B633813FC60C",
-                    "spanId": "EEE19B7EC3C1B174",
-                    "name": "json span",
-                    "kind": 3,
-                    "startTimeUnixNano": str(start),
-                    "endTimeUnixNano": start + 5000,
-                    "attributes": [{"key": "n", "value": {"intValue": "42"}}],
-                    "status": {"code": 2, "message": "boom"},
-                    "unknownSpanField": 1,
-                }],
-            }],
-        }]
+        "resourceSpans": [
+            {
+                "resource": {
+                    "attributes": [{"key": "service.name", "value": {"stringValue": "js"}}]
+                },
+                "futureField": {"ignored": True},
+                "scopeSpans": [
+                    {
+                        "scope": {"name": "s", "version": "2"},
+                        "spans": [
+                            {
+                                "traceId": "5B8EFFF798038103D269B633813FC60C",
+                                "spanId": "EEE19B7EC3C1B174",
+                                "name": "json span",
+                                "kind": 3,
+                                "startTimeUnixNano": str(start),
+                                "endTimeUnixNano": start + 5000,
+                                "attributes": [{"key": "n", "value": {"intValue": "42"}}],
+                                "status": {"code": 2, "message": "boom"},
+                                "unknownSpanField": 1,
+                            }
+                        ],
+                    }
+                ],
+            }
+        ]
     }
     response = post(server, json.dumps(document).encode(), {"content-type": "application/json"})
     assert response.status_code == 200
@@ -73,8 +81,15 @@ def test_json_request_with_hex_ids_string_int64_and_unknown_fields_is_stored(ser
         " StatusMessage, Duration, toUnixTimestamp64Nano(Timestamp) FROM otel_traces"
     ).result_rows[0]
     assert row == (
-        "5b8efff798038103d269b633813fc60c", "eee19b7ec3c1b174", "Client", "js", "42", "Error",
-        "boom", 5000, start,
+        "5b8efff798038103d269b633813fc60c",
+        "eee19b7ec3c1b174",
+        "Client",
+        "js",
+        "42",
+        "Error",
+        "boom",
+        5000,
+        start,
     )
 
 
@@ -162,8 +177,11 @@ def test_long_values_are_truncated_and_attribute_counts_capped(make_server) -> N
     server = make_server(limits=AttributeLimits(max_value_length=100, max_attributes=5))
     attributes = {f"k{i:02d}": "v" for i in range(20)}
     attributes["k00"] = "y" * 1000
-    post(server, make_request([make_span("capped", attributes=attributes)]).SerializeToString(),
-         PROTOBUF)
+    post(
+        server,
+        make_request([make_span("capped", attributes=attributes)]).SerializeToString(),
+        PROTOBUF,
+    )
     assert server.wait_stored(20)
     (stored,) = server.client.query("SELECT SpanAttributes FROM otel_traces").result_rows[0]
     assert len(stored) == 5
@@ -194,14 +212,20 @@ def test_deeply_nested_values_get_a_clear_answer_never_a_5xx(server) -> None:
     nested: object = "leaf"
     for _ in range(40):
         nested = [nested]
-    ok = post(server, make_request([make_span("nested", attributes={"n": nested})])
-              .SerializeToString(), PROTOBUF)
+    ok = post(
+        server,
+        make_request([make_span("nested", attributes={"n": nested})]).SerializeToString(),
+        PROTOBUF,
+    )
     assert ok.status_code == 200
     levels = 5000
     deep = '{"arrayValue":{"values":[' * levels + '{"stringValue":"leaf"}' + "]}}" * levels
     span = {
-        "traceId": os.urandom(16).hex(), "spanId": os.urandom(8).hex(), "name": "too deep",
-        "startTimeUnixNano": str(time.time_ns()), "endTimeUnixNano": str(time.time_ns()),
+        "traceId": os.urandom(16).hex(),
+        "spanId": os.urandom(8).hex(),
+        "name": "too deep",
+        "startTimeUnixNano": str(time.time_ns()),
+        "endTimeUnixNano": str(time.time_ns()),
         "attributes": [{"key": "d", "value": "DEEP"}],
     }
     document = json.dumps({"resourceSpans": [{"scopeSpans": [{"spans": [span]}]}]})
@@ -273,8 +297,14 @@ def test_health_readiness_and_metrics_endpoints(server) -> None:
 def test_json_partial_success_uses_the_otlp_json_field_names(server) -> None:
     document = json_format.MessageToDict(make_request([make_span("ok")]))
     document["resourceSpans"][0]["scopeSpans"][0]["spans"].append(
-        {"traceId": "zz", "spanId": "0011223344556677", "name": "bad id",
-         "startTimeUnixNano": "1", "endTimeUnixNano": "2"})
+        {
+            "traceId": "zz",
+            "spanId": "0011223344556677",
+            "name": "bad id",
+            "startTimeUnixNano": "1",
+            "endTimeUnixNano": "2",
+        }
+    )
     # MessageToDict renders ids as base64; OTLP JSON wants hex
     span = document["resourceSpans"][0]["scopeSpans"][0]["spans"][0]
     import base64

@@ -10,7 +10,9 @@ from gapwatch.collector import ConfigurationError, default_store_url, parse_stor
 def test_chdb_urls_name_a_directory_and_an_optional_database() -> None:
     location = parse_store_url("chdb:///var/lib/gapwatch/chdb?database=otel")
     assert (location.kind, location.path, location.database) == (
-        "chdb", "/var/lib/gapwatch/chdb", "otel"
+        "chdb",
+        "/var/lib/gapwatch/chdb",
+        "otel",
     )
     assert location.embedded
     assert parse_store_url("chdb:///x").database == "default"
@@ -25,7 +27,13 @@ def test_server_urls_keep_credentials_out_of_logs() -> None:
 
 @pytest.mark.parametrize(
     "url",
-    ["postgres://x/y", "chdb://", "http:///db", "http://host:8123/bad-name", "chdb:///d?database=a;b"],
+    [
+        "postgres://x/y",
+        "chdb://",
+        "http:///db",
+        "http://host:8123/bad-name",
+        "chdb:///d?database=a;b",
+    ],
 )
 def test_malformed_store_urls_fail_fast(url: str) -> None:
     with pytest.raises(ConfigurationError):

@@ -80,6 +80,12 @@ def add_collector_arguments(parser: argparse.ArgumentParser) -> None:
         default=env("GAPWATCH_CREATE_SCHEMA", "1") == "0",
         help="only insert; the schema is managed elsewhere (gapwatch init-db)",
     )
+    parser.add_argument(
+        "--python-flatten",
+        action="store_true",
+        default=env("GAPWATCH_PYTHON_FLATTEN", "") == "1",
+        help="flatten every span in Python instead of letting embedded chDB parse OTLP",
+    )
 
 
 def arguments_from_environment() -> argparse.Namespace:
@@ -111,6 +117,7 @@ def config_from_arguments(args: argparse.Namespace) -> CollectorConfig:
         redact_keys=_split(args.redact_keys, ","),
         redact_patterns=_split(args.redact_patterns, ";;"),
         create_schema=not args.no_create_schema,
+        clickhouse_parses_otlp=not args.python_flatten,
     )
 
 

@@ -67,6 +67,11 @@ class WalDrainer:
         self._thread = threading.Thread(target=self._run, name="gapwatch-wal-drainer", daemon=True)
         self._idle = threading.Event()
 
+    @property
+    def clickhouse_parses_otlp(self) -> bool:
+        """Whether blocks go to ClickHouse's Protobuf parser first (else all to Python)."""
+        return self._protobuf_writer is not None
+
     def start(self) -> None:
         self._thread.start()
 
