@@ -107,6 +107,21 @@ def test_positive_finding_carries_complete_evidence(
         assert evidence.window == "48h"
 
 
+@pytest.mark.parametrize("detector_id", sorted(SCENARIOS))
+def test_recorded_query_reproduces_the_evidence(
+    positive_stores: dict[str, Client], detector_id: str
+) -> None:
+    """The query and parameters a finding records return the rows its evidence came from."""
+    client = positive_stores[detector_id]
+    for finding in found(positive_stores, detector_id):
+        evidence = finding.evidence
+        result = client.query(evidence.query, parameters=evidence.parameters)
+        rows = [dict(zip(result.column_names, row, strict=True)) for row in result.result_rows]
+        assert rows, detector_id
+        traces = {str(t) for row in rows for t in row.get("traces", [])}
+        assert set(evidence.traces) <= traces, detector_id
+
+
 def _one(findings: list[Finding]) -> Finding:
     assert len(findings) == 1, [f.title for f in findings]
     return findings[0]

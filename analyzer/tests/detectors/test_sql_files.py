@@ -30,6 +30,19 @@ def test_detector_sql_placeholders_match_parameters(detector: Any) -> None:
     assert lines[0].startswith("-- Returns") and lines[1].startswith("-- Parameters:")
 
 
+TWO_QUERY_DETECTORS = [d for d in DETECTORS if hasattr(d, "evidence_parameters")]
+
+
+@pytest.mark.parametrize("detector", TWO_QUERY_DETECTORS, ids=lambda d: d.id)
+def test_evidence_sql_placeholders_match_parameters(detector: Any) -> None:
+    """A screening query's detector binds its evidence query's placeholders, subjects included."""
+    sql = load_sql(f"{detector.id}_evidence")
+    assert set(placeholders(sql)) == set(detector.evidence_parameters(CONTEXT, []))
+    assert "subjects" in placeholders(sql)
+    lines = sql.splitlines()
+    assert lines[0].startswith("-- Returns") and lines[1].startswith("-- Parameters:")
+
+
 @pytest.mark.parametrize("name", ["rebuild_delete.sql", "rebuild_insert.sql", "rebuild_count.sql"])
 def test_model_sql_placeholders_match_parameters(name: str) -> None:
     sql = resources.files("gapwatch.analyzer.model").joinpath("sql", name).read_text()
@@ -38,10 +51,11 @@ def test_model_sql_placeholders_match_parameters(name: str) -> None:
 
 
 def test_every_placeholder_has_one_type_per_file() -> None:
-    for detector in DETECTORS:
-        sql = load_sql(detector.id)
+    names = [d.id for d in DETECTORS] + [f"{d.id}_evidence" for d in TWO_QUERY_DETECTORS]
+    for file_name in names:
+        sql = load_sql(file_name)
         for name, kind in placeholders(sql).items():
-            assert {k for n, k in _all(sql) if n == name} == {kind}, (detector.id, name)
+            assert {k for n, k in _all(sql) if n == name} == {kind}, (file_name, name)
 
 
 def test_thresholds_are_overridable_and_typos_rejected() -> None:

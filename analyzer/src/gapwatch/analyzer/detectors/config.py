@@ -32,6 +32,7 @@ class TimeoutInputCorrelationThresholds:
     min_slowdown: float = 3.0  # geometric-mean latency ratio above/below, when nothing times out
     min_calls_per_side: int = 5
     alpha: float = 0.001  # significance of the split (Fisher's exact test / Welch's t-test)
+    max_findings: int = 50  # at most this many subjects are reported, the strongest first
 
 
 @dataclass(frozen=True)

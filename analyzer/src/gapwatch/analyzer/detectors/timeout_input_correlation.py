@@ -5,6 +5,13 @@ boundary between buckets is a candidate threshold; the one that best separates t
 most of the calls above time out, almost none below, Fisher's exact test significant — is
 reported as "times out on inputs above ~N lines: 14/15 above, 0/420 below". Without timeouts,
 the same search looks for a latency jump (geometric means, Welch's t-test).
+
+Two queries: ``timeout_input_correlation.sql`` returns the size buckets of every tool (counts and
+sums only); the splits are searched here, the ``max_findings`` strongest subjects kept (timeouts
+before slowdowns, then by timeouts above the threshold or by slowdown) and
+``timeout_input_correlation_evidence.sql`` returns their buckets again with sessions, first/last
+seen and sample traces. Findings are judged on the evidence query's rows, the query the evidence
+records.
 """
 
 from __future__ import annotations
@@ -23,6 +30,7 @@ from gapwatch.analyzer.detectors._sql import (
     evidence,
     number,
     priority,
+    run_query,
     seconds,
     thresholds_for,
     window_parameters,
@@ -52,18 +60,43 @@ class TimeoutInputCorrelationDetector(SqlDetector):
         limits = thresholds_for(context, self.id, TimeoutInputCorrelationThresholds())
         return window_parameters(context) | {"min_calls": 2 * limits.min_calls_per_side}
 
+    def evidence_parameters(
+        self, context: DetectionContext, subjects: list[tuple[str, str, str, str]]
+    ) -> dict[str, Any]:
+        """Parameters of the evidence query: (service, agent, tool, input unit) subjects."""
+        return window_parameters(context) | {"subjects": subjects}
+
+    def interpret(self, query: QueryResult, context: DetectionContext) -> list[Finding]:
+        limits = thresholds_for(context, self.id, TimeoutInputCorrelationThresholds())
+        ranked = sorted(
+            (rank, _key(row))
+            for row in query.rows
+            if (rank := _rank(row, limits)) is not None
+        )[: limits.max_findings]
+        if not ranked:
+            return []
+        subjects = sorted(key for _, key in ranked)
+        detail = run_query(
+            context, f"{self.id}_evidence", self.evidence_parameters(context, subjects)
+        )
+        found = []
+        for row in detail.rows:
+            rank = _rank(row, limits)
+            finding = self.finding(row, detail, context)
+            if rank is not None and finding is not None:
+                found.append((rank, finding))
+        return [finding for _, finding in sorted(found, key=lambda item: item[0])]
+
     def finding(
         self, row: dict[str, Any], query: QueryResult, context: DetectionContext
     ) -> Finding | None:
         limits = thresholds_for(context, self.id, TimeoutInputCorrelationThresholds())
-        buckets = [tuple(b) for b in row["buckets"]]
-        split = find_timeout_split(buckets, limits)
-        if split is not None:
+        symptom, split = best_split(row, limits)
+        if split is None:
+            return None
+        if symptom == "timeout":
             return self._timeout_finding(row, query, context, split)
-        split = find_slowdown_split(buckets, limits)
-        if split is not None:
-            return self._slowdown_finding(row, query, context, split)
-        return None
+        return self._slowdown_finding(row, query, context, split)
 
     def _timeout_finding(
         self, row: dict[str, Any], query: QueryResult, context: DetectionContext, split: Split
@@ -148,6 +181,35 @@ class TimeoutInputCorrelationDetector(SqlDetector):
             evidence=evidence(row, context, query, _metrics(split, unit), count=split.above_calls),
             severity=float(split.slowdown),
         )
+
+
+def best_split(
+    row: dict[str, Any], limits: TimeoutInputCorrelationThresholds
+) -> tuple[str, Split | None]:
+    """A timeout split when there is one, else a slowdown split: (symptom, split or None)."""
+    buckets = [tuple(b) for b in row["buckets"]]
+    split = find_timeout_split(buckets, limits)
+    if split is not None:
+        return "timeout", split
+    return "slowdown", find_slowdown_split(buckets, limits)
+
+
+def _key(row: dict[str, Any]) -> tuple[str, str, str, str]:
+    return (row["service"], row["agent"], row["tool"], row["input_unit"])
+
+
+def _rank(
+    row: dict[str, Any], limits: TimeoutInputCorrelationThresholds
+) -> tuple[int, float, float, tuple[str, str, str, str]] | None:
+    """Sort key of a subject with a split (strongest first), None without one: timeouts before
+    slowdowns, then the most timeouts above the threshold (or the largest slowdown), then the
+    smallest p-value."""
+    symptom, split = best_split(row, limits)
+    if split is None:
+        return None
+    if symptom == "timeout":
+        return (0, -float(split.above_timeouts), split.p_value, _key(row))
+    return (1, -split.slowdown, split.p_value, _key(row))
 
 
 def find_timeout_split(

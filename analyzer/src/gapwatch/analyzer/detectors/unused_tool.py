@@ -4,6 +4,11 @@ Offers come from ``gen_ai.tool.definitions`` (and the OpenInference/OpenLLMetry 
 LLM and agent spans; calls are tool spans of the same service. A tool offered often and called
 at most ``max_call_rate`` per offer either has a description the model does not understand or
 should not be offered: both are worth a person's decision.
+
+Two queries: ``unused_tool.sql`` counts offers and calls and keeps the ``max_findings`` most
+offered candidates; ``unused_tool_evidence.sql`` counts them again for those tools only, with
+offering traces, agents, sessions, first/last seen and sample traces — the query the evidence
+records.
 """
 
 from __future__ import annotations
@@ -18,6 +23,9 @@ from gapwatch.analyzer.detectors._sql import (
     evidence,
     mode,
     priority,
+    run_query,
+    thresholds_for,
+    window_parameters,
 )
 from gapwatch.analyzer.detectors.base import DetectionContext, Finding, Subject
 from gapwatch.analyzer.detectors.config import UnusedToolThresholds
@@ -28,6 +36,29 @@ class UnusedToolDetector(SqlDetector):
     version = 1
     defaults = UnusedToolThresholds()
     bound_thresholds = ("min_offers", "max_call_rate", "max_findings")
+
+    def evidence_parameters(
+        self, context: DetectionContext, subjects: list[tuple[str, str]]
+    ) -> dict[str, Any]:
+        """Parameters of the evidence query: (service, tool) subjects."""
+        return window_parameters(context) | {"subjects": subjects}
+
+    def interpret(self, query: QueryResult, context: DetectionContext) -> list[Finding]:
+        subjects = [(row["service"], row["tool"]) for row in query.rows]
+        if not subjects:
+            return []
+        detail = run_query(
+            context, f"{self.id}_evidence", self.evidence_parameters(context, subjects)
+        )
+        # the thresholds hold on the evidence query's counts too (spans may arrive in between)
+        limits = thresholds_for(context, self.id, UnusedToolThresholds())
+        rows = [
+            row
+            for row in detail.rows
+            if row["count"] >= limits.min_offers
+            and int(row["calls"]) <= row["count"] * limits.max_call_rate
+        ]
+        return super().interpret(QueryResult(rows, detail.sql, detail.parameters), context)
 
     def finding(
         self, row: dict[str, Any], query: QueryResult, context: DetectionContext

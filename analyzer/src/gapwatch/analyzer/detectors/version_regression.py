@@ -5,6 +5,11 @@ compared: error rate (Fisher's exact test), latency of agent runs (Welch's t-tes
 durations) and tokens per span (Welch's t-test). Each test must be significant at ``alpha``
 divided by three (Bonferroni) and exceed a minimum effect, so noise between equal versions
 does not qualify.
+
+Two queries: ``version_regression.sql`` screens every version over narrow columns (counts and
+moments); ``version_regression_evidence.sql`` recomputes those figures for the versions of a
+regression only, with sessions, sample traces and failure fingerprints. Every number of a finding
+comes from the evidence query, which is the query (with its parameters) the evidence records.
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ from gapwatch.analyzer.detectors._sql import (
     mode,
     pct,
     quote,
+    run_query,
     thresholds_for,
     window_parameters,
 )
@@ -40,18 +46,38 @@ class VersionRegressionDetector(SqlDetector):
     def parameters(self, context: DetectionContext) -> dict[str, Any]:
         return window_parameters(context)
 
+    def evidence_parameters(
+        self, context: DetectionContext, subjects: list[tuple[str, str, str, str]]
+    ) -> dict[str, Any]:
+        """Parameters of the evidence query: (service, agent, version kind, version) subjects."""
+        return window_parameters(context) | {"subjects": subjects}
+
     def interpret(self, query: QueryResult, context: DetectionContext) -> list[Finding]:
         limits = thresholds_for(context, self.id, VersionRegressionThresholds())
+        pairs = [
+            (before, after)
+            for before, after in _latest_pairs(query.rows, limits)
+            if compare(before, after, limits)
+        ]
+        if not pairs:
+            return []
+        subjects = sorted({_key(row) for pair in pairs for row in pair})
+        detail = run_query(
+            context, f"{self.id}_evidence", self.evidence_parameters(context, subjects)
+        )
+        # judged again on the evidence query's figures, so a finding and the query it records
+        # agree even when spans arrived between the two queries
+        rows = {_key(row): row for row in detail.rows}
         findings = []
-        key = ("service", "agent", "version_kind")
-        for _, group in groupby(query.rows, key=lambda r: tuple(r[k] for k in key)):
-            versions = [r for r in group if r["calls"] >= limits.min_samples]
-            if len(versions) < 2:
+        for screened_before, screened_after in pairs:
+            before, after = rows.get(_key(screened_before)), rows.get(_key(screened_after))
+            if before is None or after is None:
                 continue
-            before, after = versions[-2], versions[-1]  # rows come ordered by first_seen
+            if min(before["calls"], after["calls"]) < limits.min_samples:
+                continue
             changes = compare(before, after, limits)
             if changes:
-                findings.append(self._finding(before, after, changes, query, context))
+                findings.append(self._finding(before, after, changes, detail, context))
         return findings
 
     def _finding(
@@ -130,6 +156,24 @@ class VersionRegressionDetector(SqlDetector):
             ),
             severity=float(after["count"]),
         )
+
+
+def _key(row: dict[str, Any]) -> tuple[str, str, str, str]:
+    return (row["service"], row["agent"], row["version_kind"], row["version"])
+
+
+def _latest_pairs(
+    rows: list[dict[str, Any]], limits: VersionRegressionThresholds
+) -> list[tuple[dict[str, Any], dict[str, Any]]]:
+    """Per (service, agent, version kind): the two most recently introduced versions with
+    enough spans, (before, after); rows come ordered by first_seen within each group."""
+    pairs = []
+    key = ("service", "agent", "version_kind")
+    for _, group in groupby(rows, key=lambda r: tuple(r[k] for k in key)):
+        versions = [r for r in group if r["calls"] >= limits.min_samples]
+        if len(versions) >= 2:
+            pairs.append((versions[-2], versions[-1]))
+    return pairs
 
 
 def compare(

@@ -1,7 +1,9 @@
--- Returns per (service, agent, version kind, version) the spans, failures, log-latency and token moments and evidence over failures, for before/after comparison.
+-- Returns per (service, agent, version kind, version) the spans, failures and log-latency and token moments, ordered by first seen: the screening pass (narrow columns only).
 -- Parameters: database (Identifier), since, until (DateTime64(9)).
+-- One branch per version kind instead of an ARRAY JOIN that would triple every row; a branch
+-- skips the spans without that kind of version.
 SELECT
-    service, agent, v.1 AS version_kind, v.2 AS version,
+    service, agent, version_kind, version,
     count() AS calls,
     countIf(outcome != 'ok') AS count,
     avgIf(log(toFloat64(duration_ns) + 1), span_type = 'agent') AS log_latency_mean,
@@ -10,16 +12,26 @@ SELECT
     avgIf(toFloat64(input_tokens + output_tokens), input_tokens + output_tokens > 0) AS tokens_mean,
     varSampIf(toFloat64(input_tokens + output_tokens), input_tokens + output_tokens > 0) AS tokens_var,
     countIf(input_tokens + output_tokens > 0) AS token_spans,
-    uniqExact(if(session_id = '', concat('trace:', trace_id), session_id)) AS sessions,
     min(timestamp) AS first_seen,
-    max(timestamp) AS last_seen,
-    arraySlice(arrayDistinct(arrayMap(x -> x.3, groupArraySorted(50)(
-        (outcome = 'ok', -toUnixTimestamp64Nano(timestamp), trace_id)))), 1, 10) AS traces,
-    sumMapIf([error_fingerprint], [toUInt64(1)], outcome != 'ok') AS errors
-FROM {database:Identifier}.gapwatch_agent_spans
-ARRAY JOIN [('agent_version', agent_version), ('prompt_version', prompt_version),
-            ('service_version', service_version)] AS v
-WHERE v.2 != '' AND agent != '' AND span_type IN ('agent', 'tool', 'delegation', 'llm')
-    AND timestamp >= {since:DateTime64(9)} AND timestamp < {until:DateTime64(9)}
+    max(timestamp) AS last_seen
+FROM (
+    SELECT service, agent, 'agent_version' AS version_kind, agent_version AS version,
+        span_type, outcome, duration_ns, input_tokens, output_tokens, timestamp
+    FROM {database:Identifier}.gapwatch_agent_spans
+    WHERE agent_version != '' AND agent != '' AND span_type IN ('agent', 'tool', 'delegation', 'llm')
+        AND timestamp >= {since:DateTime64(9)} AND timestamp < {until:DateTime64(9)}
+    UNION ALL
+    SELECT service, agent, 'prompt_version', prompt_version,
+        span_type, outcome, duration_ns, input_tokens, output_tokens, timestamp
+    FROM {database:Identifier}.gapwatch_agent_spans
+    WHERE prompt_version != '' AND agent != '' AND span_type IN ('agent', 'tool', 'delegation', 'llm')
+        AND timestamp >= {since:DateTime64(9)} AND timestamp < {until:DateTime64(9)}
+    UNION ALL
+    SELECT service, agent, 'service_version', service_version,
+        span_type, outcome, duration_ns, input_tokens, output_tokens, timestamp
+    FROM {database:Identifier}.gapwatch_agent_spans
+    WHERE service_version != '' AND agent != '' AND span_type IN ('agent', 'tool', 'delegation', 'llm')
+        AND timestamp >= {since:DateTime64(9)} AND timestamp < {until:DateTime64(9)}
+)
 GROUP BY service, agent, version_kind, version
 ORDER BY service, agent, version_kind, first_seen, version

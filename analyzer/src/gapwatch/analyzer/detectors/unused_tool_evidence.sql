@@ -1,0 +1,47 @@
+-- Returns, for the screened (service, tool) subjects only, offers, calls, offering traces, offering agents, sessions, first/last seen and sample traces of the offers.
+-- Parameters: database (Identifier), since, until (DateTime64(9)), subjects (Array(Tuple(String, String))).
+WITH offers AS (
+    SELECT service, offered AS tool, agent, trace_id, session_id, timestamp
+    FROM {database:Identifier}.gapwatch_agent_spans
+    ARRAY JOIN offered_tools AS offered
+    WHERE span_type IN ('llm', 'agent')
+        AND hasAny(offered_tools, arrayMap(s -> s.2, {subjects:Array(Tuple(String, String))}))
+        AND timestamp >= {since:DateTime64(9)} AND timestamp < {until:DateTime64(9)}
+        AND (service, offered) IN {subjects:Array(Tuple(String, String))}
+),
+calls AS (
+    SELECT service, tool, count() AS calls
+    FROM {database:Identifier}.gapwatch_agent_spans
+    WHERE span_type IN ('tool', 'delegation')
+        AND tool IN (SELECT arrayJoin({subjects:Array(Tuple(String, String))}).2)
+        AND timestamp >= {since:DateTime64(9)} AND timestamp < {until:DateTime64(9)}
+    GROUP BY service, tool
+),
+agents AS (
+    -- offers per agent, counted before the map is built: sumMap over every offer is slow
+    SELECT service, tool, sumMap([agent], [n]) AS agents
+    FROM (SELECT service, tool, agent, count() AS n FROM offers GROUP BY service, tool, agent)
+    GROUP BY service, tool
+)
+SELECT
+    o.service AS service, o.tool AS tool, o.count AS count, c.calls AS calls,
+    o.offering_traces AS offering_traces, a.agents AS agents, o.sessions AS sessions,
+    o.first_seen AS first_seen, o.last_seen AS last_seen, o.traces AS traces
+FROM (
+    SELECT service, tool,
+        count() AS count,
+        uniqExact(trace_id) AS offering_traces,
+        uniqExact(if(session_id = '', concat('trace:', trace_id), session_id)) AS sessions,
+        min(timestamp) AS first_seen,
+        max(timestamp) AS last_seen,
+        -- newest first: one sortable string per offer (16 hex digits of the inverted time,
+        -- then the trace id) is far cheaper for groupArraySorted than a tuple
+        arraySlice(arrayDistinct(arrayMap(x -> substring(x, 17), groupArraySorted(50)(concat(
+            leftPad(hex(bitXor(toUInt64(toUnixTimestamp64Nano(timestamp)), 9223372036854775807)), 16, '0'),
+            trace_id)))), 1, 10) AS traces
+    FROM offers
+    GROUP BY service, tool
+) AS o
+INNER JOIN agents AS a ON a.service = o.service AND a.tool = o.tool
+LEFT JOIN calls AS c ON c.service = o.service AND c.tool = o.tool
+ORDER BY count DESC, service, tool
