@@ -21,6 +21,7 @@ from gapwatch.collector.protobuf_insert import (
     ProtobufSpanWriter,
     protobuf_path_problem,
 )
+from gapwatch.collector.protobuf_shape import DEFAULT_DEPTH
 from gapwatch.collector.redaction import Redactor
 from gapwatch.collector.testing import any_value, make_request, make_span
 from gapwatch.collector.writer import ClickHouseSpanWriter
@@ -105,17 +106,19 @@ def _random_value(rng: random.Random, containers_left: int) -> AnyValue:
     return value
 
 
-def _random_attributes(rng: random.Random, count: int) -> list[KeyValue]:
+def _random_attributes(rng: random.Random, count: int, depth: int) -> list[KeyValue]:
     keys = rng.sample(KEYS, min(count, len(KEYS))) + [f"extra.{i}" for i in range(count - 10)]
-    return [KeyValue(key=key, value=_random_value(rng, 3)) for key in keys[:count]]
+    return [KeyValue(key=key, value=_random_value(rng, depth)) for key in keys[:count]]
 
 
-def _random_request(rng: random.Random, spans: int) -> ExportTraceServiceRequest:
+def _random_request(rng: random.Random, spans: int, depth: int) -> ExportTraceServiceRequest:
     request = ExportTraceServiceRequest()
     now = time.time_ns()
     for _ in range(rng.randrange(1, 4)):
         resource_spans = request.resource_spans.add()
-        resource_spans.resource.attributes.extend(_random_attributes(rng, rng.randrange(0, 8)))
+        resource_spans.resource.attributes.extend(
+            _random_attributes(rng, rng.randrange(0, 8), depth)
+        )
         if rng.random() < 0.8:
             resource_spans.resource.attributes.add(key="service.name", value=any_value("svc"))
         for _ in range(rng.randrange(1, 3)):
@@ -133,14 +136,14 @@ def _random_request(rng: random.Random, spans: int) -> ExportTraceServiceRequest
                     status_message=_random_text(rng),
                 )
                 span.trace_state = rng.choice(["", "vendor=x"])
-                span.attributes.extend(_random_attributes(rng, rng.randrange(0, 12)))
+                span.attributes.extend(_random_attributes(rng, rng.randrange(0, 12), depth))
                 for _ in range(rng.randrange(0, 3)):
                     event = span.events.add(time_unix_nano=now, name=_random_text(rng))
-                    event.attributes.extend(_random_attributes(rng, rng.randrange(0, 4)))
+                    event.attributes.extend(_random_attributes(rng, rng.randrange(0, 4), depth))
                 for _ in range(rng.randrange(0, 3)):
                     link = span.links.add(trace_id=rng.randbytes(16), span_id=rng.randbytes(8))
                     link.trace_state = rng.choice(["", "a=b"])
-                    link.attributes.extend(_random_attributes(rng, rng.randrange(0, 3)))
+                    link.attributes.extend(_random_attributes(rng, rng.randrange(0, 3), depth))
                 scope_spans.spans.append(span)
     return request
 
@@ -157,10 +160,11 @@ def _store_both(
     request: ExportTraceServiceRequest,
     redactor: Redactor | None,
     limits: AttributeLimits,
+    depth: int = DEFAULT_DEPTH,
 ) -> None:
     columns = flatten_request(request, limits, redactor)
     ClickHouseSpanWriter(client, PYTHON_TABLE).write(columns, "python")
-    writer = ProtobufSpanWriter(client, scratch, limits, redactor)
+    writer = ProtobufSpanWriter(client, scratch, limits, redactor, depth=depth)
     writer.write_payload(request.SerializeToString(), "clickhouse")
 
 
@@ -176,14 +180,17 @@ def _differences(client: Client) -> tuple[int, int]:
     return int(only_sql), int(only_python)  # type: ignore[arg-type]
 
 
-@pytest.mark.parametrize("seed", range(6))
+# (seed, unrolled depth): the default depth, and deeper unrolling for nested arrays and kvlists
+@pytest.mark.parametrize(
+    ("seed", "depth"), [(0, DEFAULT_DEPTH), (1, DEFAULT_DEPTH), (2, 2), (3, 3), (4, 3), (5, 4)]
+)
 def test_random_requests_store_identical_rows_on_both_paths(
-    tables: Client, tmp_path: Path, seed: int
+    tables: Client, tmp_path: Path, seed: int, depth: int
 ) -> None:
     rng = random.Random(seed)
-    request = _random_request(rng, spans=40)
+    request = _random_request(rng, spans=40, depth=depth)
     redactor = Redactor.default() if seed % 2 == 0 else None
-    _store_both(tables, tmp_path, request, redactor, AttributeLimits())
+    _store_both(tables, tmp_path, request, redactor, AttributeLimits(), depth)
     spans = sum(len(ss.spans) for rs in request.resource_spans for ss in rs.scope_spans)
     assert tables.command("SELECT count() FROM otel_traces") == spans
     assert tables.command(f"SELECT count() FROM {PYTHON_TABLE}") == spans
@@ -193,7 +200,7 @@ def test_random_requests_store_identical_rows_on_both_paths(
 def test_the_comparison_notices_a_single_different_value(tables: Client, tmp_path: Path) -> None:
     # guards the equivalence test itself: one changed attribute must show up on both sides
     request = make_request([make_span("a", attributes={"x": 1.5, "y": [1, {"k": "v"}]})])
-    _store_both(tables, tmp_path, request, None, AttributeLimits())
+    _store_both(tables, tmp_path, request, None, AttributeLimits(), depth=2)
     assert _differences(tables) == (0, 0)
     tables.command(
         f"ALTER TABLE {PYTHON_TABLE} UPDATE StatusMessage = 'b' WHERE 1 SETTINGS mutations_sync = 1"
@@ -219,9 +226,8 @@ def test_rendering_matches_pdata_on_known_values(ch_client: Client, tmp_path: Pa
         + [any_value(b"\x00\xff"), any_value(math.inf)]
     )
     span.attributes.add(key="list", value=listed)
-    ProtobufSpanWriter(ch_client, tmp_path, redactor=Redactor.default()).write_payload(
-        make_request([span]).SerializeToString(), "t"
-    )
+    writer = ProtobufSpanWriter(ch_client, tmp_path, redactor=Redactor.default(), depth=3)
+    writer.write_payload(make_request([span]).SerializeToString(), "t")
     stored = ch_client.query("SELECT SpanAttributes FROM otel_traces").result_rows[0][0]
     assert stored == {
         "big": "1e+21",
@@ -237,7 +243,7 @@ def test_rendering_matches_pdata_on_known_values(ch_client: Client, tmp_path: Pa
 @pytest.mark.parametrize(
     ("attributes", "limits"),
     [
-        ({"deep": [[[[1]]]]}, AttributeLimits()),  # four levels: deeper than the SQL renders
+        ({"deep": [[1]]}, AttributeLimits()),  # nested deeper than the default unrolling
         ({"long": "x" * 40}, AttributeLimits(max_value_length=32)),
         ({f"k{i}": i for i in range(5)}, AttributeLimits(max_attributes=4)),
     ],

@@ -17,7 +17,7 @@ the request to the Python path instead.
 from __future__ import annotations
 
 REQUEST_MESSAGE = "Request"
-DEFAULT_DEPTH = 3
+DEFAULT_DEPTH = 1
 
 # oneof member name -> OTLP field number; the presence column's Enum8 uses the same numbers
 ANY_VALUE_FIELDS: tuple[tuple[str, int], ...] = (

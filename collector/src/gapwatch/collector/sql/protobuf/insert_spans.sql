@@ -4,8 +4,10 @@
 --
 -- Each ARRAY JOIN level projects only what the next needs, so no array is copied per row.
 -- A span's own, event and link attribute lists are rendered together by one expression.
--- The WHERE clauses stop the query when a block needs something only the Python path does; the
--- insert is squashed into one block (see the settings), so then nothing has been written.
+-- The python_path_* checks stop the query (throwIf) when a block needs something only the Python
+-- path does; the insert is squashed into one block (see the settings), so then nothing has been
+-- written. They are added to Duration (as 0) rather than filtered on: a WHERE would copy every
+-- column of every row, and an unused column would be pruned without being evaluated.
 INSERT INTO ${table} (Timestamp, TraceId, SpanId, ParentSpanId, TraceState, SpanName, SpanKind,
     ServiceName, ResourceAttributes, ScopeName, ScopeVersion, SpanAttributes, Duration,
     StatusCode, StatusMessage, `Events.Timestamp`, `Events.Name`, `Events.Attributes`,
@@ -26,7 +28,7 @@ SELECT
     scope.name,
     scope.version,
     mapFromArrays(rendered[1].1, rendered[1].2),
-    span.end_time_unix_nano - span.start_time_unix_nano,
+    span.end_time_unix_nano - span.start_time_unix_nano + python_path_check,
     if(span.status.code BETWEEN 0 AND 2, ['Unset', 'Ok', 'Error'][span.status.code + 1], 'Unset'),
     status_message,
     arrayMap(ev -> fromUnixTimestamp64Nano(toInt64(ev.time_unix_nano)), span.events),
@@ -43,22 +45,22 @@ FROM (
         arrayConcat([span.attributes], arrayMap(ev -> ev.attributes, span.events),
                     arrayMap(ln -> ln.attributes, span.links)) AS span_lists,
         arrayMap(attrs -> ${rendered_list}, span_lists) AS rendered,
-        ${status_message} AS status_message
+        ${status_message} AS status_message,
+        resource_check + throwIf(${span_needs_python}, ${python_path_message}) AS python_path_check
     FROM (
-        SELECT resource_attributes, scopes.scope AS scope, scopes.spans AS spans
+        SELECT resource_attributes, resource_check, scopes.scope AS scope, scopes.spans AS spans
         FROM (
             SELECT mapFromArrays(resource_list.1, resource_list.2) AS resource_attributes,
+                   throwIf(${resource_needs_python}, ${python_path_message}) AS resource_check,
                    resource.scope_spans AS scope_spans
             FROM (
                 SELECT resource, ${resource_rendered_list} AS resource_list
                 FROM file({path:String}, 'ProtobufSingle', {structure:String})
                 ARRAY JOIN resource_spans AS resource
             )
-            WHERE NOT throwIf(${resource_needs_python}, ${python_path_message})
         )
         ARRAY JOIN scope_spans AS scopes
     )
     ARRAY JOIN spans AS span
 )
-WHERE NOT throwIf(${span_needs_python}, ${python_path_message})
 SETTINGS ${settings}
