@@ -6,8 +6,9 @@ One run measures, per transport, spans/s from the first request until every span
 (``count()`` in ``otel_traces``), the collector process's CPU time and peak RSS, then bytes on
 disk per span after ``OPTIMIZE TABLE … FINAL``. In the same run it measures the ceiling: the same
 spans, already flattened, inserted straight into the same schema with clickhouse-connect's
-``insert_arrow``, and a per-stage breakdown of the collector's own code path (decode, validate,
-WAL append, re-read, flatten+redact, insert) in µs per span.
+``insert_arrow``, and a per-stage breakdown of the collector's own code paths in µs per span:
+decode, validate, WAL append, then either chDB parsing and flattening the block itself (the
+default) or the Python fallback (re-read, flatten+redact, insert).
 
 The collector runs in its own process (its own chDB directory; chDB allows one per process) and
 is driven over a pipe; senders are separate processes posting pre-encoded requests over
@@ -422,6 +423,7 @@ def _ceiling_and_stages(client: Any, plan: Plan) -> dict[str, Any]:
     from gapwatch.collector.decode import parse_protobuf
     from gapwatch.collector.flatten import INSERT_COLUMNS, AttributeLimits, flatten_request
     from gapwatch.collector.pipeline import body_digest
+    from gapwatch.collector.protobuf_insert import ProtobufSpanWriter
     from gapwatch.collector.redaction import Redactor
     from gapwatch.collector.schema import SchemaOptions, create_schema
     from gapwatch.collector.validation import TimePolicy, select_valid_spans
@@ -477,6 +479,13 @@ def _ceiling_and_stages(client: Any, plan: Plan) -> dict[str, Any]:
         t = time.perf_counter()
         ClickHouseSpanWriter(client).write(columns, "bench-stages")
         stage["insert (clickhouse-connect, Python rows)"] = time.perf_counter() - t
+        # the collector's default path: chDB parses, flattens, redacts and inserts in one query
+        scratch = Path(tempfile.mkdtemp(prefix="gapwatch-bench-scratch-"))
+        sql_writer = ProtobufSpanWriter(client, scratch, limits, redact)
+        t = time.perf_counter()
+        sql_writer.write_payload(b"".join(stage_bodies), "bench-stages-sql")
+        stage["chDB parse + flatten + redact + insert (default path)"] = time.perf_counter() - t
+        shutil.rmtree(scratch, ignore_errors=True)
 
         # the ceiling's input: all spans flattened, in the drainer's default batch size
         per_batch = max(1, 50_000 // plan.spans_per_request)
@@ -635,7 +644,7 @@ def _report(
     print()
     print(f"collector stages, one thread, µs per span ({ceiling['stage_spans']:,} spans):")
     for name, seconds in ceiling["stages"].items():
-        print(f"  {name:<48}{seconds / ceiling['stage_spans'] * 1e6:>8.2f}")
+        print(f"  {name:<56}{seconds / ceiling['stage_spans'] * 1e6:>8.2f}")
     checks = [
         (f"≥ {TARGET_SPANS_PER_S:,} spans/s end to end", best >= TARGET_SPANS_PER_S),
         (
