@@ -256,7 +256,7 @@ def test_blocks_beyond_the_sql_path_insert_nothing_and_ask_for_python(
     with pytest.raises(NeedsPythonFlatten):
         writer.write_payload(make_request(spans).SerializeToString(), "t")
     assert ch_client.command("SELECT count() FROM otel_traces") == 0
-    assert not list(tmp_path.iterdir())  # the scratch file is gone
+    assert {path.suffix for path in tmp_path.iterdir()} == {".proto"}  # the block file is gone
 
 
 def test_repeated_attribute_keys_ask_for_python(ch_client: Client, tmp_path: Path) -> None:
@@ -342,3 +342,18 @@ def test_the_python_only_switch_maps_from_flag_and_environment(
     assert config_from_arguments(arguments_from_environment()).clickhouse_parses_otlp
     monkeypatch.setenv("GAPWATCH_PYTHON_FLATTEN", "1")
     assert not config_from_arguments(arguments_from_environment()).clickhouse_parses_otlp
+
+
+def test_nothing_is_written_outside_the_scratch_directory(
+    ch_client: Client, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # an inline schema would make the engine cache it under the working directory
+    workdir, scratch = tmp_path / "cwd", tmp_path / "scratch"
+    workdir.mkdir()
+    scratch.mkdir()
+    monkeypatch.chdir(workdir)
+    ProtobufSpanWriter(ch_client, scratch).write_payload(
+        make_request([make_span("s")]).SerializeToString(), "t"
+    )
+    assert list(workdir.iterdir()) == []
+    assert [path.suffix for path in scratch.iterdir()] == [".proto"]

@@ -12,7 +12,8 @@ exists and raises :class:`NeedsPythonFlatten`; the drainer then flattens that bl
 which counts what it cuts. Nothing was inserted, so either path stores the block under the same
 deduplication token.
 
-Only embedded chDB is supported: the block reaches the engine as a file in the WAL directory.
+Only embedded chDB is supported: the block and its schema reach the engine as files in the
+WAL directory.
 
     writer = ProtobufSpanWriter(client, scratch_dir, AttributeLimits(), Redactor.default())
     writer.write_payload(payload, token="…")
@@ -74,19 +75,21 @@ class ProtobufSpanWriter:
         depth: int = DEFAULT_DEPTH,
     ):
         self._client = client
-        self._scratch = Path(scratch_dir).resolve() / SCRATCH_FILE
+        scratch = Path(scratch_dir).resolve()
+        self._scratch = scratch / SCRATCH_FILE
+        # a schema file of our own: an inline schema (format_schema_source = 'string') would be
+        # cached by the engine in a __cache__ folder under the process's working directory
+        schema_file = scratch / f"otlp-request-depth{depth}.proto"
+        schema_file.write_text(request_proto(depth), encoding="utf-8")
         renderer = SqlAttributeRenderer(limits or AttributeLimits(), redactor, depth)
         self._parameters: dict[str, Any] = {
             **renderer.parameters,
             "path": str(self._scratch),
             "structure": request_structure(depth),
+            "format_schema": f"{schema_file}:{REQUEST_MESSAGE}",
         }
-        # the schema travels with the query, so no .proto file is needed on the server side
         read_settings = (
-            f"format_schema = {sql_literal(request_proto(depth))}, "
-            "format_schema_source = 'string', "
-            f"format_schema_message_name = '{REQUEST_MESSAGE}', "
-            "input_format_protobuf_oneof_presence = 1"
+            "format_schema = {format_schema:String}, input_format_protobuf_oneof_presence = 1"
         )
         self._insert_sql = _template("insert_spans.sql").substitute(
             table=table,
