@@ -421,6 +421,7 @@ def _ceiling_and_stages(client: Any, plan: Plan) -> dict[str, Any]:
     )
 
     from gapwatch.collector.decode import parse_protobuf
+    from gapwatch.collector.drain import DEFAULT_BATCH_SPANS
     from gapwatch.collector.flatten import INSERT_COLUMNS, AttributeLimits, flatten_request
     from gapwatch.collector.pipeline import body_digest
     from gapwatch.collector.protobuf_insert import ProtobufSpanWriter
@@ -488,7 +489,7 @@ def _ceiling_and_stages(client: Any, plan: Plan) -> dict[str, Any]:
         shutil.rmtree(scratch, ignore_errors=True)
 
         # the ceiling's input: all spans flattened, in the drainer's default batch size
-        per_batch = max(1, 50_000 // plan.spans_per_request)
+        per_batch = max(1, DEFAULT_BATCH_SPANS // plan.spans_per_request)
         groups = [bodies[i : i + per_batch] for i in range(0, len(bodies), per_batch)]
         flat = [
             flatten_request(ExportTraceServiceRequest.FromString(b"".join(g)), limits, None)

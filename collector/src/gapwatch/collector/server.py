@@ -19,7 +19,7 @@ from pathlib import Path
 import uvicorn
 
 from gapwatch.collector.auth import TokenAuthenticator
-from gapwatch.collector.drain import WalDrainer
+from gapwatch.collector.drain import DEFAULT_BATCH_SPANS, WalDrainer
 from gapwatch.collector.errors import ConfigurationError
 from gapwatch.collector.flatten import AttributeLimits
 from gapwatch.collector.metrics import CollectorMetrics
@@ -60,7 +60,7 @@ class CollectorConfig:
     redact: bool = True
     redact_keys: tuple[str, ...] = ()
     redact_patterns: tuple[str, ...] = ()
-    batch_spans: int = 50_000
+    batch_spans: int = DEFAULT_BATCH_SPANS
     linger_s: float = 0.2
     fsync: bool = True
     create_schema: bool = True
