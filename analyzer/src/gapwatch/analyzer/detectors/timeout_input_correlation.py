@@ -20,6 +20,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 from scipy import stats
 
 from gapwatch.analyzer.detectors._sql import (
@@ -216,42 +217,73 @@ def find_timeout_split(
     buckets: list[tuple[Any, ...]], limits: TimeoutInputCorrelationThresholds
 ) -> Split | None:
     """The boundary that best separates timed-out calls, or None when none is convincing."""
-    total_calls = sum(int(b[1]) for b in buckets)
-    total_timeouts = sum(int(b[2]) for b in buckets)
-    best: Split | None = None
-    below_calls = below_timeouts = 0
-    for index in range(len(buckets) - 1):
-        below_calls += int(buckets[index][1])
-        below_timeouts += int(buckets[index][2])
-        above_calls = total_calls - below_calls
-        above_timeouts = total_timeouts - below_timeouts
-        if min(above_calls, below_calls) < limits.min_calls_per_side:
-            continue
+    if len(buckets) < 2:
+        return None
+    # every boundary at once: calls and timeouts below (cumulative) and above it
+    calls = np.array([int(b[1]) for b in buckets], dtype=np.int64)
+    timeouts = np.array([int(b[2]) for b in buckets], dtype=np.int64)
+    below_calls, below_timeouts = np.cumsum(calls)[:-1], np.cumsum(timeouts)[:-1]
+    above_calls, above_timeouts = calls.sum() - below_calls, timeouts.sum() - below_timeouts
+    sides = (np.minimum(above_calls, below_calls) >= limits.min_calls_per_side) & (
+        np.minimum(above_calls, below_calls) > 0
+    )
+    with np.errstate(divide="ignore", invalid="ignore"):
         rate_above, rate_below = above_timeouts / above_calls, below_timeouts / below_calls
-        if (
-            above_timeouts < limits.min_timeouts_above
-            or rate_above < limits.min_rate_above
-            or rate_below > limits.max_rate_below
-        ):
-            continue
-        table = [
-            [above_timeouts, above_calls - above_timeouts],
-            [below_timeouts, below_calls - below_timeouts],
-        ]
-        p_value = float(stats.fisher_exact(table, alternative="greater").pvalue)
+    passing = np.flatnonzero(
+        sides
+        & (above_timeouts >= limits.min_timeouts_above)
+        & (rate_above >= limits.min_rate_above)
+        & (rate_below <= limits.max_rate_below)
+    )
+    if not len(passing):
+        return None
+    # only the boundaries that pass the count and rate limits get Fisher's exact test
+    tables = [
+        (
+            int(above_timeouts[i]),
+            int(above_calls[i] - above_timeouts[i]),
+            int(below_timeouts[i]),
+            int(below_calls[i] - below_timeouts[i]),
+        )
+        for i in passing
+    ]
+    best: Split | None = None
+    for index, table, p_value in zip(passing, tables, _fisher_greater(tables), strict=True):
         # the most significant split wins: it explains the most timeouts with the fewest
         # exceptions on either side; ties go to the smaller threshold
         if p_value > limits.alpha or (best is not None and p_value >= best.p_value):
             continue
         best = Split(
             threshold=_boundary(buckets[index][0], buckets[index + 1][0]),
-            above_calls=above_calls,
-            above_timeouts=above_timeouts,
-            below_calls=below_calls,
-            below_timeouts=below_timeouts,
+            above_calls=table[0] + table[1],
+            above_timeouts=table[0],
+            below_calls=table[2] + table[3],
+            below_timeouts=table[2],
             p_value=p_value,
         )
     return best
+
+
+def _fisher_greater(tables: list[tuple[int, int, int, int]]) -> list[float]:
+    """One-sided ("greater") Fisher's exact test of 2×2 tables ``(a, b, c, d)`` = ``[[a, b],
+    [c, d]]``, as ``scipy.stats.fisher_exact`` computes it, in one vectorized call."""
+    p_values = [1.0] * len(tables)
+    tested = [
+        i
+        for i, (a, b, c, d) in enumerate(tables)
+        if min(a + b, c + d, a + c, b + d) > 0  # an empty row or column: p = 1
+    ]
+    if tested:
+        # P(X <= b) for X ~ Hypergeom(total, first row, second column): fisher_exact's formula
+        cdf = stats.hypergeom.cdf(
+            [tables[i][1] for i in tested],
+            [sum(tables[i]) for i in tested],
+            [tables[i][0] + tables[i][1] for i in tested],
+            [tables[i][1] + tables[i][3] for i in tested],
+        )
+        for i, value in zip(tested, cdf, strict=True):
+            p_values[i] = min(float(value), 1.0)
+    return p_values
 
 
 def find_slowdown_split(
