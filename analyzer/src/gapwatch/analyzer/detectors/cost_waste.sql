@@ -2,10 +2,11 @@
 -- Parameters: database (Identifier), since, until (DateTime64(9)), min_runs (UInt32), outlier_factor (Float64).
 WITH runs AS (
     SELECT trace_id, service,
-        -- the root agent span: the earliest, its span id breaking ties
+        -- the root agent span: the earliest, its span id breaking ties; its outcome (one of a
+        -- fixed set, never a NUL) and failure share one state: fewer bytes per run
         argMinIf(agent, span_order, span_type = 'agent') AS root_agent,
-        argMinIf(outcome, span_order, span_type = 'agent') AS root_outcome,
-        argMinIf(error_fingerprint, span_order, span_type = 'agent') AS root_error,
+        argMinIf(concat(outcome, '\0', error_fingerprint), span_order, span_type = 'agent')
+            AS root_failure,
         -- inference spans hold the usage; an agent span may repeat the total, so it is only
         -- the fallback when a run has no inference spans (no double counting)
         if(sumIf(input_tokens + output_tokens, span_type = 'llm') > 0,
@@ -13,7 +14,7 @@ WITH runs AS (
            maxIf(input_tokens + output_tokens, span_type = 'agent')) AS tokens,
         -- the greatest of the run's sessions, a span without one counting as 'trace:<id>';
         -- built once per run instead of once per span
-        greatest(max(session_id), if(min(session_id) = '', concat('trace:', trace_id), ''))
+        greatest(max(session_id), if(countIf(session_id = '') > 0, concat('trace:', trace_id), ''))
             AS session,
         min(timestamp) AS started
     FROM (
@@ -32,9 +33,10 @@ WITH runs AS (
     HAVING root_agent != '' AND tokens > 0
 ),
 marked AS (
-    SELECT trace_id, service, root_agent, root_error, tokens, session, started,
+    SELECT trace_id, service, root_agent, tokens, session, started,
+        substring(root_failure, position(root_failure, '\0') + 1) AS root_error,
         quantileExact(0.5)(tokens) OVER (PARTITION BY service, root_agent) AS median_run_tokens,
-        root_outcome != 'ok' AS failed,
+        substring(root_failure, 1, position(root_failure, '\0') - 1) != 'ok' AS failed,
         NOT failed AND tokens > {outlier_factor:Float64} * median_run_tokens AS outlier
     FROM runs
 )
