@@ -71,8 +71,8 @@ class TimeoutInputCorrelationDetector(SqlDetector):
         limits = thresholds_for(context, self.id, TimeoutInputCorrelationThresholds())
         ranked = sorted(
             (rank, _key(row))
-            for row in query.rows
-            if (rank := _rank(row, limits)) is not None
+            for row, found in zip(query.rows, best_splits(query.rows, limits), strict=True)
+            if (rank := _rank(row, *found)) is not None
         )[: limits.max_findings]
         if not ranked:
             return []
@@ -80,21 +80,32 @@ class TimeoutInputCorrelationDetector(SqlDetector):
         detail = run_query(
             context, f"{self.id}_evidence", self.evidence_parameters(context, subjects)
         )
-        found = []
-        for row in detail.rows:
-            rank = _rank(row, limits)
-            finding = self.finding(row, detail, context)
-            if rank is not None and finding is not None:
-                found.append((rank, finding))
-        return [finding for _, finding in sorted(found, key=lambda item: item[0])]
+        findings = []
+        for row, (symptom, split) in zip(
+            detail.rows, best_splits(detail.rows, limits), strict=True
+        ):
+            rank = _rank(row, symptom, split)
+            if rank is not None and split is not None:
+                findings.append((rank, self._split_finding(row, detail, context, symptom, split)))
+        return [finding for _, finding in sorted(findings, key=lambda item: item[0])]
 
     def finding(
         self, row: dict[str, Any], query: QueryResult, context: DetectionContext
     ) -> Finding | None:
         limits = thresholds_for(context, self.id, TimeoutInputCorrelationThresholds())
-        symptom, split = best_split(row, limits)
+        ((symptom, split),) = best_splits([row], limits)
         if split is None:
             return None
+        return self._split_finding(row, query, context, symptom, split)
+
+    def _split_finding(
+        self,
+        row: dict[str, Any],
+        query: QueryResult,
+        context: DetectionContext,
+        symptom: str,
+        split: Split,
+    ) -> Finding:
         if symptom == "timeout":
             return self._timeout_finding(row, query, context, split)
         return self._slowdown_finding(row, query, context, split)
@@ -184,15 +195,19 @@ class TimeoutInputCorrelationDetector(SqlDetector):
         )
 
 
-def best_split(
-    row: dict[str, Any], limits: TimeoutInputCorrelationThresholds
-) -> tuple[str, Split | None]:
-    """A timeout split when there is one, else a slowdown split: (symptom, split or None)."""
-    buckets = [tuple(b) for b in row["buckets"]]
-    split = find_timeout_split(buckets, limits)
-    if split is not None:
-        return "timeout", split
-    return "slowdown", find_slowdown_split(buckets, limits)
+def best_splits(
+    rows: list[dict[str, Any]], limits: TimeoutInputCorrelationThresholds
+) -> list[tuple[str, Split | None]]:
+    """Per row: a timeout split when there is one, else a slowdown split — (symptom, split or
+    None). The timeout search of all rows shares one batch of Fisher's exact tests."""
+    buckets = [[tuple(b) for b in row["buckets"]] for row in rows]
+    found: list[tuple[str, Split | None]] = []
+    for row_buckets, split in zip(buckets, find_timeout_splits(buckets, limits), strict=True):
+        if split is not None:
+            found.append(("timeout", split))
+        else:
+            found.append(("slowdown", find_slowdown_split(row_buckets, limits)))
+    return found
 
 
 def _key(row: dict[str, Any]) -> tuple[str, str, str, str]:
@@ -200,12 +215,11 @@ def _key(row: dict[str, Any]) -> tuple[str, str, str, str]:
 
 
 def _rank(
-    row: dict[str, Any], limits: TimeoutInputCorrelationThresholds
+    row: dict[str, Any], symptom: str, split: Split | None
 ) -> tuple[int, float, float, tuple[str, str, str, str]] | None:
     """Sort key of a subject with a split (strongest first), None without one: timeouts before
     slowdowns, then the most timeouts above the threshold (or the largest slowdown), then the
     smallest p-value."""
-    symptom, split = best_split(row, limits)
     if split is None:
         return None
     if symptom == "timeout":
@@ -217,8 +231,44 @@ def find_timeout_split(
     buckets: list[tuple[Any, ...]], limits: TimeoutInputCorrelationThresholds
 ) -> Split | None:
     """The boundary that best separates timed-out calls, or None when none is convincing."""
+    return find_timeout_splits([buckets], limits)[0]
+
+
+def find_timeout_splits(
+    bucket_lists: list[list[tuple[Any, ...]]], limits: TimeoutInputCorrelationThresholds
+) -> list[Split | None]:
+    """``find_timeout_split`` of each bucket list, with one batch of Fisher's exact tests."""
+    # per subject, the boundaries that pass the count and rate limits: (subject, index, table)
+    passing: list[tuple[int, int, tuple[int, int, int, int]]] = []
+    for subject, buckets in enumerate(bucket_lists):
+        passing.extend((subject, index, table) for index, table in _passing(buckets, limits))
+    best: list[Split | None] = [None] * len(bucket_lists)
+    p_values = _fisher_greater([table for _, _, table in passing])
+    for (subject, index, table), p_value in zip(passing, p_values, strict=True):
+        # the most significant split wins: it explains the most timeouts with the fewest
+        # exceptions on either side; ties go to the smaller threshold
+        current = best[subject]
+        if p_value > limits.alpha or (current is not None and p_value >= current.p_value):
+            continue
+        buckets = bucket_lists[subject]
+        best[subject] = Split(
+            threshold=_boundary(buckets[index][0], buckets[index + 1][0]),
+            above_calls=table[0] + table[1],
+            above_timeouts=table[0],
+            below_calls=table[2] + table[3],
+            below_timeouts=table[2],
+            p_value=p_value,
+        )
+    return best
+
+
+def _passing(
+    buckets: list[tuple[Any, ...]], limits: TimeoutInputCorrelationThresholds
+) -> list[tuple[int, tuple[int, int, int, int]]]:
+    """The boundaries (index of the last bucket below) that pass the count and rate limits,
+    each with its 2×2 table [[timeouts, others] above, [timeouts, others] below]."""
     if len(buckets) < 2:
-        return None
+        return []
     # every boundary at once: calls and timeouts below (cumulative) and above it
     calls = np.array([int(b[1]) for b in buckets], dtype=np.int64)
     timeouts = np.array([int(b[2]) for b in buckets], dtype=np.int64)
@@ -235,33 +285,18 @@ def find_timeout_split(
         & (rate_above >= limits.min_rate_above)
         & (rate_below <= limits.max_rate_below)
     )
-    if not len(passing):
-        return None
-    # only the boundaries that pass the count and rate limits get Fisher's exact test
-    tables = [
+    return [
         (
-            int(above_timeouts[i]),
-            int(above_calls[i] - above_timeouts[i]),
-            int(below_timeouts[i]),
-            int(below_calls[i] - below_timeouts[i]),
+            int(i),
+            (
+                int(above_timeouts[i]),
+                int(above_calls[i] - above_timeouts[i]),
+                int(below_timeouts[i]),
+                int(below_calls[i] - below_timeouts[i]),
+            ),
         )
         for i in passing
     ]
-    best: Split | None = None
-    for index, table, p_value in zip(passing, tables, _fisher_greater(tables), strict=True):
-        # the most significant split wins: it explains the most timeouts with the fewest
-        # exceptions on either side; ties go to the smaller threshold
-        if p_value > limits.alpha or (best is not None and p_value >= best.p_value):
-            continue
-        best = Split(
-            threshold=_boundary(buckets[index][0], buckets[index + 1][0]),
-            above_calls=table[0] + table[1],
-            above_timeouts=table[0],
-            below_calls=table[2] + table[3],
-            below_timeouts=table[2],
-            p_value=p_value,
-        )
-    return best
 
 
 def _fisher_greater(tables: list[tuple[int, int, int, int]]) -> list[float]:
