@@ -5,6 +5,22 @@ WITH calls AS (
     FROM {database:Identifier}.gapwatch_agent_spans
     WHERE span_type = 'tool' AND timestamp >= {since:DateTime64(9)} AND timestamp < {until:DateTime64(9)}
     GROUP BY service, agent, tool
+),
+failing AS (
+    -- cheap first pass: the (tool, failure mode) groups with enough failures for their tool's
+    -- calls; only their spans get the evidence columns below
+    SELECT f.service AS service, f.agent AS agent, f.tool AS tool, f.error_type AS error_type,
+        f.error_fingerprint AS error_fingerprint
+    FROM (
+        SELECT service, agent, tool, error_type, error_fingerprint, count() AS count
+        FROM {database:Identifier}.gapwatch_agent_spans
+        WHERE span_type = 'tool' AND outcome IN ('error', 'timeout')
+            AND timestamp >= {since:DateTime64(9)} AND timestamp < {until:DateTime64(9)}
+        GROUP BY service, agent, tool, error_type, error_fingerprint
+        HAVING count >= {min_failures:UInt32}
+    ) AS f
+    INNER JOIN calls AS c ON c.service = f.service AND c.agent = f.agent AND c.tool = f.tool
+    WHERE f.count >= c.calls * {min_failure_rate:Float64}
 )
 SELECT
     f.service AS service, f.agent AS agent, f.tool AS tool, f.error_type AS error_type,
@@ -30,6 +46,7 @@ FROM (
     FROM {database:Identifier}.gapwatch_agent_spans
     WHERE span_type = 'tool' AND outcome IN ('error', 'timeout')
         AND timestamp >= {since:DateTime64(9)} AND timestamp < {until:DateTime64(9)}
+        AND (service, agent, tool, error_type, error_fingerprint) IN failing
     GROUP BY service, agent, tool, error_type, error_fingerprint
     HAVING count >= {min_failures:UInt32} AND sessions >= {min_sessions:UInt32}
 ) AS f
