@@ -3,7 +3,9 @@
 WITH offers AS (
     SELECT service, offered AS tool, agent, trace_id, session_id, timestamp
     FROM {database:Identifier}.gapwatch_agent_spans
-    ARRAY JOIN offered_tools AS offered
+    ARRAY JOIN arrayFilter(
+        t -> has(arrayMap(s -> s.2, {subjects:Array(Tuple(String, String))}), t),
+        offered_tools) AS offered
     WHERE span_type IN ('llm', 'agent')
         AND hasAny(offered_tools, arrayMap(s -> s.2, {subjects:Array(Tuple(String, String))}))
         AND timestamp >= {since:DateTime64(9)} AND timestamp < {until:DateTime64(9)}
@@ -17,31 +19,39 @@ calls AS (
         AND timestamp >= {since:DateTime64(9)} AND timestamp < {until:DateTime64(9)}
     GROUP BY service, tool
 ),
-agents AS (
-    -- offers per agent, counted before the map is built: sumMap over every offer is slow
-    SELECT service, tool, sumMap([agent], [n]) AS agents
-    FROM (SELECT service, tool, agent, count() AS n FROM offers GROUP BY service, tool, agent)
-    GROUP BY service, tool
+by_agent AS (
+    -- per offering agent first, so the agent counts need no sumMap over every offer; the
+    -- distinct counts and samples stay aggregate states until merged per tool
+    SELECT service, tool, agent,
+        count() AS offers,
+        uniqExactState(trace_id) AS trace_state,
+        uniqExactState(if(session_id = '', concat('trace:', trace_id), session_id)) AS session_state,
+        min(timestamp) AS first_offer,
+        max(timestamp) AS last_offer,
+        -- newest first: one sortable string per offer (16 hex digits of the inverted time,
+        -- then the trace id) is far cheaper for groupArraySorted than a tuple
+        groupArraySortedState(50)(concat(
+            leftPad(hex(bitXor(toUInt64(toUnixTimestamp64Nano(timestamp)), 9223372036854775807)), 16, '0'),
+            trace_id)) AS trace_sample
+    FROM offers
+    GROUP BY service, tool, agent
 )
 SELECT
     o.service AS service, o.tool AS tool, o.count AS count, c.calls AS calls,
-    o.offering_traces AS offering_traces, a.agents AS agents, o.sessions AS sessions,
+    o.offering_traces AS offering_traces, o.agents AS agents, o.sessions AS sessions,
     o.first_seen AS first_seen, o.last_seen AS last_seen, o.traces AS traces
 FROM (
     SELECT service, tool,
-        count() AS count,
-        uniqExact(trace_id) AS offering_traces,
-        uniqExact(if(session_id = '', concat('trace:', trace_id), session_id)) AS sessions,
-        min(timestamp) AS first_seen,
-        max(timestamp) AS last_seen,
-        -- newest first: one sortable string per offer (16 hex digits of the inverted time,
-        -- then the trace id) is far cheaper for groupArraySorted than a tuple
-        arraySlice(arrayDistinct(arrayMap(x -> substring(x, 17), groupArraySorted(50)(concat(
-            leftPad(hex(bitXor(toUInt64(toUnixTimestamp64Nano(timestamp)), 9223372036854775807)), 16, '0'),
-            trace_id)))), 1, 10) AS traces
-    FROM offers
+        sum(offers) AS count,
+        uniqExactMerge(trace_state) AS offering_traces,
+        sumMap([agent], [offers]) AS agents,
+        uniqExactMerge(session_state) AS sessions,
+        min(first_offer) AS first_seen,
+        max(last_offer) AS last_seen,
+        arraySlice(arrayDistinct(arrayMap(x -> substring(x, 17),
+            groupArraySortedMerge(50)(trace_sample))), 1, 10) AS traces
+    FROM by_agent
     GROUP BY service, tool
 ) AS o
-INNER JOIN agents AS a ON a.service = o.service AND a.tool = o.tool
 LEFT JOIN calls AS c ON c.service = o.service AND c.tool = o.tool
 ORDER BY count DESC, service, tool
