@@ -130,7 +130,9 @@ def main(argv: list[str] | None = None) -> int:
 
 def run(
     client: Client, size: int
-) -> tuple[float, float, int, float, float | None, Counter[str], str, dict[str, float]]:
+) -> tuple[
+    float, float, int, float, tuple[float, float] | None, Counter[str], str, dict[str, float]
+]:
     """Generate ``size`` spans (unless kept from before), then time the analysis."""
     database = str(client.database)
     create_analyzer_schema(client, SchemaOptions(database=database))
@@ -222,25 +224,32 @@ def _peak_rss_mb() -> float:
     return peak / 1024 if sys.platform != "darwin" else peak / 1024 / 1024
 
 
+_RSS_AT_RESET = 0.0
+
+
 def _reset_peak_rss() -> None:
-    """Reset the kernel's resident-set high-water mark (Linux), so the analysis gets its own."""
+    """Reset the kernel's resident-set high-water mark (Linux), so the analysis gets its own;
+    remember the RSS at that point (what generating the spans left behind)."""
+    global _RSS_AT_RESET
     try:
+        with open("/proc/self/status") as handle:
+            for line in handle:
+                if line.startswith("VmRSS:"):
+                    _RSS_AT_RESET = int(line.split()[1]) / 1024
         with open("/proc/self/clear_refs", "w") as handle:
             handle.write("5")
     except OSError:
         pass
 
 
-def _analysis_peak_rss_mb() -> float | None:
-    """VmHWM since ``_reset_peak_rss`` (Linux only)."""
+def _analysis_peak_rss_mb() -> tuple[float, float] | None:
+    """(RSS at ``_reset_peak_rss``, VmHWM since then), Linux only."""
     try:
         with open("/proc/self/status") as handle:
-            for line in handle:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return None
+            fields = dict(line.split(":", 1) for line in handle if ":" in line)
+        return _RSS_AT_RESET, int(fields["VmHWM"].split()[0]) / 1024
+    except (OSError, KeyError, ValueError):
+        return None
 
 
 def report(
@@ -249,7 +258,7 @@ def report(
     analysis_s: float,
     rows: int,
     rss: float,
-    analysis_rss: float | None,
+    analysis_rss: tuple[float, float] | None,
     found: Counter[str],
     upserted: str,
     timings: dict[str, float],
@@ -258,7 +267,12 @@ def report(
     print(
         f"{size:>11,} spans  load+normalize {load_s:6.1f} s  analysis {analysis_s:6.2f} s  "
         f"model rows {rows:,}  peak RSS {rss:,.0f} MB"
-        + (f" (during analysis {analysis_rss:,.0f} MB)" if analysis_rss is not None else "")
+        + (
+            f" (RSS {analysis_rss[0]:,.0f} MB when the analysis started, peak during it "
+            f"{analysis_rss[1]:,.0f} MB)"
+            if analysis_rss is not None
+            else ""
+        )
         + "\n"
         f"             findings: {sum(found.values())} ({by_detector}); {upserted}",
         flush=True,
