@@ -36,7 +36,7 @@ from gapwatch.analyzer.detectors.config import RepeatedRequestThresholds
 
 class RepeatedRequestDetector(SqlDetector):
     id = "repeated_request"
-    version = 1
+    version = 2  # 2: a screening query, then an evidence query for the reported subjects
     defaults = RepeatedRequestThresholds()
     bound_thresholds = ("max_texts", "max_distance")
 

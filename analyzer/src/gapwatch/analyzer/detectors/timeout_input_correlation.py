@@ -55,7 +55,7 @@ class Split:
 
 class TimeoutInputCorrelationDetector(SqlDetector):
     id = "timeout_input_correlation"
-    version = 1
+    version = 2  # 2: a screening query, then an evidence query for the reported subjects
 
     def parameters(self, context: DetectionContext) -> dict[str, Any]:
         limits = thresholds_for(context, self.id, TimeoutInputCorrelationThresholds())

@@ -33,7 +33,7 @@ from gapwatch.analyzer.detectors.config import UnusedToolThresholds
 
 class UnusedToolDetector(SqlDetector):
     id = "unused_tool"
-    version = 1
+    version = 2  # 2: a screening query, then an evidence query for the reported subjects
     defaults = UnusedToolThresholds()
     bound_thresholds = ("min_offers", "max_call_rate", "max_findings")
 

@@ -41,7 +41,7 @@ _KIND_WORDS = {"agent_version": "agent", "prompt_version": "prompt", "service_ve
 
 class VersionRegressionDetector(SqlDetector):
     id = "version_regression"
-    version = 1
+    version = 2  # 2: a screening query, then an evidence query for the reported subjects
 
     def parameters(self, context: DetectionContext) -> dict[str, Any]:
         return window_parameters(context)
