@@ -325,21 +325,35 @@ def find_slowdown_split(
     buckets: list[tuple[Any, ...]], limits: TimeoutInputCorrelationThresholds
 ) -> Split | None:
     """The boundary with the largest significant latency jump, over calls that completed."""
-    completed = [(int(b[1]) - int(b[2]), float(b[3]), float(b[4])) for b in buckets]
-    total = tuple(sum(c[i] for c in completed) for i in range(3))
-    below = [0.0, 0.0, 0.0]  # running sums keep the search linear in the number of buckets
-    best: Split | None = None
-    for index in range(len(completed) - 1):
-        below = [below[i] + completed[index][i] for i in range(3)]
-        above = [total[i] - below[i] for i in range(3)]
-        low, high = _log_stats(*below), _log_stats(*above)
+    if len(buckets) < 2:
+        return None
+    # every boundary at once: (count, sum, sum of squares) of completed calls' log-latency below
+    # (running sums, added in bucket order) and above it
+    completed = np.array(
+        [(int(b[1]) - int(b[2]), float(b[3]), float(b[4])) for b in buckets], dtype=np.float64
+    )
+    running = np.cumsum(completed, axis=0)
+    below, above = running[:-1], running[-1] - running[:-1]
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        low_n, low_mean = below[:, 0], below[:, 1] / below[:, 0]
+        high_n, high_mean = above[:, 0], above[:, 1] / above[:, 0]
+        candidates = np.flatnonzero(
+            (low_n >= 2)
+            & (high_n >= 2)
+            & (np.minimum(low_n, high_n) >= limits.min_calls_per_side)
+            & (np.exp(high_mean - low_mean) >= limits.min_slowdown * (1 - 1e-9))
+        )
+    # the largest slowdown that is significant wins; ties go to the smaller threshold. Welch's
+    # test runs from the largest slowdown down until one is significant.
+    ranked = []
+    for index in candidates:
+        low, high = _log_stats(*below[index]), _log_stats(*above[index])
         if low is None or high is None:
             continue
-        if min(low[0], high[0]) < limits.min_calls_per_side:
-            continue
         slowdown = math.exp(high[1] - low[1])
-        if slowdown < limits.min_slowdown or (best is not None and slowdown <= best.slowdown):
-            continue
+        if slowdown >= limits.min_slowdown:
+            ranked.append((-slowdown, int(index), low, high))
+    for negative_slowdown, index, low, high in sorted(ranked, key=lambda r: (r[0], r[1])):
         result = stats.ttest_ind_from_stats(
             high[1],
             high[2],
@@ -353,22 +367,23 @@ def find_slowdown_split(
         p_value = float(result.pvalue)
         if not p_value <= limits.alpha:
             continue
-        best = Split(
+        return Split(
             threshold=_boundary(buckets[index][0], buckets[index + 1][0]),
             above_calls=int(high[0]),
             above_timeouts=0,
             below_calls=int(low[0]),
             below_timeouts=0,
             p_value=p_value,
-            slowdown=slowdown,
+            slowdown=-negative_slowdown,
             below_latency_ns=math.exp(low[1]),
             above_latency_ns=math.exp(high[1]),
         )
-    return best
+    return None
 
 
 def _log_stats(n: float, total: float, squares: float) -> tuple[float, float, float] | None:
     """(n, mean, standard deviation) of log-latency from its count, sum and sum of squares."""
+    n, total, squares = float(n), float(total), float(squares)
     if n < 2:
         return None
     mean = total / n
