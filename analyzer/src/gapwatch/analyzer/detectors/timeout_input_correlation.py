@@ -345,14 +345,14 @@ def find_slowdown_split(
         )
     # the largest slowdown that is significant wins; ties go to the smaller threshold. Welch's
     # test runs from the largest slowdown down until one is significant.
-    ranked = []
-    for index in candidates:
-        low, high = _log_stats(*below[index]), _log_stats(*above[index])
+    ranked: list[tuple[float, int, tuple[float, float, float], tuple[float, float, float]]] = []
+    for candidate in candidates:
+        low, high = _log_stats(*below[candidate]), _log_stats(*above[candidate])
         if low is None or high is None:
             continue
         slowdown = math.exp(high[1] - low[1])
         if slowdown >= limits.min_slowdown:
-            ranked.append((-slowdown, int(index), low, high))
+            ranked.append((-slowdown, int(candidate), low, high))
     for negative_slowdown, index, low, high in sorted(ranked, key=lambda r: (r[0], r[1])):
         result = stats.ttest_ind_from_stats(
             high[1],
