@@ -7,6 +7,7 @@ fleet — on which every detector must stay silent.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -159,6 +160,18 @@ def test_timeout_input_correlation_states_the_threshold(
     assert "times out on inputs above ~5,000 lines: 14/15 above, 0/420 below" in finding.summary
     assert finding.evidence.metrics["threshold"] == 5000
     assert finding.proposal_type == "timeout_or_caching"
+
+
+def test_timeout_input_correlation_reports_at_most_max_findings(
+    positive_stores: dict[str, Client],
+) -> None:
+    """The cap applies before the evidence query: nothing is reported past max_findings."""
+    base = context_for(positive_stores["timeout_input_correlation"])
+    for cap, expected in ((0, 0), (1, 1)):
+        context = dataclasses.replace(
+            base, thresholds={"timeout_input_correlation": {"max_findings": cap}}
+        )
+        assert len(run_detectors(context, only=["timeout_input_correlation"])) == expected
 
 
 def test_delegation_failure_proposes_the_better_target(
