@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import random
+import shutil
 import struct
 import time
 from pathlib import Path
@@ -357,3 +358,17 @@ def test_nothing_is_written_outside_the_scratch_directory(
     )
     assert list(workdir.iterdir()) == []
     assert [path.suffix for path in scratch.iterdir()] == [".proto"]
+
+
+def test_a_block_file_that_cannot_be_written_is_a_retryable_storage_error(
+    ch_client: Client, tmp_path: Path
+) -> None:
+    from gapwatch.collector.errors import StorageUnavailable
+
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    writer = ProtobufSpanWriter(ch_client, scratch)
+    shutil.rmtree(scratch)  # the WAL directory vanished under the collector
+    with pytest.raises(StorageUnavailable):
+        writer.write_payload(make_request([make_span("s")]).SerializeToString(), "t")
+    assert ch_client.command("SELECT count() FROM otel_traces") == 0

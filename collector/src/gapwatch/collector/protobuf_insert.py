@@ -21,7 +21,6 @@ WAL directory.
 
 from __future__ import annotations
 
-import logging
 import os
 from importlib import resources
 from pathlib import Path
@@ -40,13 +39,11 @@ from gapwatch.collector.protobuf_shape import (
     request_structure,
 )
 from gapwatch.collector.redaction import Redactor
-from gapwatch.collector.sql_render import MAX_ATTRIBUTES, SqlAttributeRenderer, sql_literal
+from gapwatch.collector.sql_render import MAX_ATTRIBUTES, SqlAttributeRenderer
 from gapwatch.collector.writer import TRACES_TABLE
 
-logger = logging.getLogger(__name__)
-
 SCRATCH_FILE = "protobuf-block.bin"
-# request.sql raises with this prefix when a block needs the Python path
+# insert_spans.sql raises (throwIf) with this prefix when a block needs the Python path
 PYTHON_PATH_MARKER = "gapwatch-python-path:"
 PYTHON_PATH_REASONS = (
     "a value nests deeper than the SQL path renders, an attribute key repeats in one list, "
@@ -87,6 +84,7 @@ class ProtobufSpanWriter:
             "path": str(self._scratch),
             "structure": request_structure(depth),
             "format_schema": f"{schema_file}:{REQUEST_MESSAGE}",
+            "python_path_message": f"{PYTHON_PATH_MARKER} {PYTHON_PATH_REASONS}",
         }
         read_settings = (
             "format_schema = {format_schema:String}, input_format_protobuf_oneof_presence = 1"
@@ -102,7 +100,7 @@ class ProtobufSpanWriter:
             span_needs_python=_needs_python(renderer, "span_lists", "rendered")
             + f" OR {renderer.over_length('span.name')}"
             + f" OR {renderer.over_length('status_message')}",
-            python_path_message=sql_literal(PYTHON_PATH_MARKER + " " + PYTHON_PATH_REASONS),
+            python_path_message="{python_path_message:String}",
             settings=read_settings
             + ", insert_deduplicate = 1, insert_deduplication_token = {token:String}"
             # the trace-id lookup view must not count a deduplicated block twice
@@ -116,8 +114,9 @@ class ProtobufSpanWriter:
 
         Raises :class:`NeedsPythonFlatten` (nothing inserted) or :class:`StorageUnavailable`.
         """
-        self._scratch.write_bytes(payload)
         try:
+            # a full or broken disk is retried like an unavailable store, not a crash
+            self._scratch.write_bytes(payload)
             self._client.command(self._insert_sql, parameters={**self._parameters, "token": token})
         except (ClickHouseError, OSError) as error:
             if PYTHON_PATH_MARKER in str(error):
@@ -135,9 +134,11 @@ def protobuf_path_problem(client: Client, embedded: bool, redact: object) -> str
     """
     if not embedded:
         return "the store is a ClickHouse server, which cannot read the collector's block files"
-    if redact is not None and not isinstance(redact, Redactor):
+    if redact is None:
+        return ""
+    if not isinstance(redact, Redactor):
         return "a custom redaction hook runs only in Python"
-    for _, pattern in redact.patterns if isinstance(redact, Redactor) else ():
+    for _, pattern in redact.patterns:
         try:
             client.query("SELECT match('', {p:String})", parameters={"p": pattern.pattern})
         except ClickHouseError as error:
