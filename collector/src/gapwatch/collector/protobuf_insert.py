@@ -40,7 +40,7 @@ from gapwatch.collector.protobuf_shape import (
 )
 from gapwatch.collector.redaction import Redactor
 from gapwatch.collector.sql_render import MAX_ATTRIBUTES, SqlAttributeRenderer
-from gapwatch.collector.writer import TRACES_TABLE
+from gapwatch.collector.writer import DEDUPLICATION_SETTINGS, TRACES_TABLE
 
 SCRATCH_FILE = "protobuf-block.bin"
 # insert_spans.sql raises (throwIf) with this prefix when a block needs the Python path
@@ -102,9 +102,8 @@ class ProtobufSpanWriter:
             + f" OR {renderer.over_length('status_message')}",
             python_path_message="{python_path_message:String}",
             settings=read_settings
-            + ", insert_deduplicate = 1, insert_deduplication_token = {token:String}"
-            # the trace-id lookup view must not count a deduplicated block twice
-            + ", deduplicate_blocks_in_dependent_materialized_views = 1"
+            + "".join(f", {name} = {value}" for name, value in DEDUPLICATION_SETTINGS.items())
+            + ", insert_deduplication_token = {token:String}"
             # one block per insert: a stop raised while rows are produced leaves nothing behind
             + f", min_insert_block_size_rows = {2**62}, min_insert_block_size_bytes = {2**62}",
         )

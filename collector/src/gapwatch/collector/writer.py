@@ -16,6 +16,12 @@ from gapwatch.collector.errors import StorageUnavailable
 from gapwatch.collector.flatten import INSERT_COLUMNS, SpanColumns, row_count
 
 TRACES_TABLE = "otel_traces"
+# every insert carries a token as well (insert_deduplication_token), so a repeat is a no-op;
+# the trace-id lookup view must not count a deduplicated block twice either
+DEDUPLICATION_SETTINGS: dict[str, int] = {
+    "insert_deduplicate": 1,
+    "deduplicate_blocks_in_dependent_materialized_views": 1,
+}
 
 logger = logging.getLogger(__name__)
 
@@ -40,12 +46,7 @@ class ClickHouseSpanWriter:
                 [columns[name] for name in INSERT_COLUMNS],
                 column_names=list(INSERT_COLUMNS),
                 column_oriented=True,
-                settings={
-                    "insert_deduplicate": 1,
-                    "insert_deduplication_token": token,
-                    # the trace-id lookup view must not count a deduplicated block twice
-                    "deduplicate_blocks_in_dependent_materialized_views": 1,
-                },
+                settings={**DEDUPLICATION_SETTINGS, "insert_deduplication_token": token},
             )
         except (ClickHouseError, OSError) as error:
             raise StorageUnavailable(f"insert into {self._table} failed: {error}") from error
