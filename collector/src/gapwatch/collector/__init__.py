@@ -1,8 +1,8 @@
 """gapwatch collector: an OTLP trace receiver that stores spans in ClickHouse's ``otel_traces``.
 
-from gapwatch.collector import connect, create_schema, SchemaOptions
-client = connect("chdb:///var/lib/gapwatch/chdb")
-create_schema(client, SchemaOptions(database="default", ttl_days=30))
+    from gapwatch.collector import connect, create_schema, SchemaOptions
+    client = connect("chdb:///var/lib/gapwatch/chdb")
+    create_schema(client, SchemaOptions(database="default", ttl_days=30))
 """
 
 from gapwatch.collector.errors import CollectorError, ConfigurationError, StorageUnavailable

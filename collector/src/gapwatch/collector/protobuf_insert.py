@@ -93,7 +93,7 @@ class ProtobufSpanWriter:
             table=table,
             resource_rendered_list=renderer.rendered_list("resource.resource.attributes"),
             rendered_list=renderer.rendered_list("attrs"),
-            status_message=renderer.redacted("''", "span.status.message"),
+            status_message=renderer.redacted(None, "span.status.message"),
             resource_needs_python=_needs_python(
                 renderer, "[resource.resource.attributes]", "[resource_list]"
             ),

@@ -1,6 +1,6 @@
 """Create the upstream ``otel_traces`` schema, idempotently and versioned.
 
-create_schema(client, SchemaOptions(database="otel", ttl_days=30))
+    create_schema(client, SchemaOptions(database="otel", ttl_days=30))
 """
 
 from __future__ import annotations

@@ -1,10 +1,10 @@
 """The collector as a running service: storage, WAL, drainer, OTLP/HTTP and OTLP/gRPC listeners.
 
-server = CollectorServer(CollectorConfig(store_url="chdb:///srv/gapwatch/chdb",
-                                         wal_dir=Path("/srv/gapwatch/wal")))
-server.start()          # returns once both listeners accept connections
-...
-server.stop()           # stops listening, stores the backlog, closes the WAL
+    server = CollectorServer(CollectorConfig(store_url="chdb:///srv/gapwatch/chdb",
+                                             wal_dir=Path("/srv/gapwatch/wal")))
+    server.start()          # returns once both listeners accept connections
+    ...
+    server.stop()           # stops listening, stores the backlog, closes the WAL
 """
 
 from __future__ import annotations

@@ -3,8 +3,8 @@
 The Python path (``values.py``, ``redaction.py``, ``flatten.py``) is the definition; these
 expressions are its ClickHouse twin, checked against it by an equivalence test on random values:
 pdata ``AsString`` rendering (doubles in ES6 form, arrays and kvlists as compact JSON escaped as
-Python's ``json.dumps(ensure_ascii=False)`` does), redaction by key and by pattern, the value
-length cap and the attribute-count cap.
+Python's ``json.dumps(ensure_ascii=False)`` does), redaction by key and by pattern, and the
+tests for what only the Python path does (deeper nesting, repeated keys, values over the caps).
 
 User-configurable values (limits, secret keys, patterns) are bound as query parameters, listed in
 :attr:`SqlAttributeRenderer.parameters`; only constants of this module are written into the SQL.
@@ -87,8 +87,9 @@ class SqlAttributeRenderer:
     def over_length(self, text: str) -> str:
         return f"(lengthUTF8({text}) > {MAX_LENGTH})"
 
-    def redacted(self, key: str, text: str) -> str:
-        """Redaction by key (whole value) then by pattern, as :class:`Redactor` does."""
+    def redacted(self, key: str | None, text: str) -> str:
+        """Redaction by key (whole value) then by pattern, as :class:`Redactor` does; without a
+        ``key`` (a status message) by pattern only."""
         if self._redactor is None:
             return text
         scanned = text
@@ -101,7 +102,7 @@ class SqlAttributeRenderer:
             f"if(lengthUTF8({text}) < 8 OR NOT match({text}, {{redact_any:String}}), "
             f"{text}, {scanned})"
         )
-        if key == "''":
+        if key is None:
             return by_pattern
         lowered = f"lower({key})"
         secret_key = (

@@ -1,6 +1,6 @@
 """Build OTLP trace requests by hand, for tests and tools that need exact, even invalid, input.
 
-request = make_request([make_span("tool call", attributes={"gen_ai.tool.name": "grep"})])
+    request = make_request([make_span("tool call", attributes={"gen_ai.tool.name": "grep"})])
 """
 
 from __future__ import annotations

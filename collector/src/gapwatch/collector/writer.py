@@ -1,7 +1,7 @@
 """Insert flattened spans into ``otel_traces``, each batch under a deduplication token.
 
-writer = ClickHouseSpanWriter(client)
-writer.write(columns, token="wal-000042")
+    writer = ClickHouseSpanWriter(client)
+    writer.write(columns, token="wal-000042")
 """
 
 from __future__ import annotations
