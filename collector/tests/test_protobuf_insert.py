@@ -253,6 +253,9 @@ def test_blocks_beyond_the_sql_path_insert_nothing_and_ask_for_python(
     ch_client: Client, tmp_path: Path, attributes: dict[str, Any], limits: AttributeLimits
 ) -> None:
     spans = [make_span(f"s{i}") for i in range(2000)] + [make_span("odd", attributes=attributes)]
+    # small engine blocks: should a later engine split the span stream into chunks, the odd span
+    # comes last, after chunks that passed the checks
+    ch_client.set_client_setting("max_block_size", "100")
     writer = ProtobufSpanWriter(ch_client, tmp_path, limits)
     with pytest.raises(NeedsPythonFlatten):
         writer.write_payload(make_request(spans).SerializeToString(), "t")

@@ -5,6 +5,10 @@ structure that name the same fields. This module writes both, for the fields ``o
 stores. Field numbers are OTLP's (``opentelemetry/proto/trace/v1/trace.proto``); fields left out
 are skipped by the parser, so every valid request parses.
 
+The request is read as one row (``ProtobufSingle``). ``ProtobufList`` would read each
+``ResourceSpans`` as a row, but it ignores ``input_format_protobuf_oneof_presence`` (chDB 26.9):
+every ``AnyValue`` would arrive without its type.
+
 ``AnyValue`` nests through arrays and key-value lists without bound, but a column structure is a
 fixed type, so nesting is unrolled ``depth`` levels deep. At the last level an array or kvlist
 is kept as raw bytes: the SQL path sees that a value nests deeper than it renders and hands
