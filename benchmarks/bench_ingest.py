@@ -435,6 +435,14 @@ def _arrow_table(columns: dict[str, list[Any]]) -> Any:
     return pa.Table.from_arrays(arrays, names=list(INSERT_COLUMNS))
 
 
+def _drainer_blocks(bodies: list[bytes], spans_per_request: int) -> list[bytes]:
+    """The requests joined into blocks of the WAL drainer's default size, as it inserts them."""
+    from gapwatch.collector.drain import DEFAULT_BATCH_SPANS
+
+    per_block = max(1, DEFAULT_BATCH_SPANS // spans_per_request)
+    return [b"".join(bodies[i : i + per_block]) for i in range(0, len(bodies), per_block)]
+
+
 def _ceiling_and_stages(client: Any, plan: Plan) -> dict[str, Any]:
     """Direct Arrow insert of the same spans (the ceiling) and the collector's stages, timed."""
     from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
@@ -442,7 +450,6 @@ def _ceiling_and_stages(client: Any, plan: Plan) -> dict[str, Any]:
     )
 
     from gapwatch.collector.decode import parse_protobuf
-    from gapwatch.collector.drain import DEFAULT_BATCH_SPANS
     from gapwatch.collector.flatten import INSERT_COLUMNS, AttributeLimits, flatten_request
     from gapwatch.collector.pipeline import body_digest
     from gapwatch.collector.protobuf_insert import ProtobufSpanWriter
@@ -512,20 +519,17 @@ def _ceiling_and_stages(client: Any, plan: Plan) -> dict[str, Any]:
             sql_writer.write_payload(one_span, f"bench-stages-one-{attempt}")
             block_overhead_s = time.perf_counter() - t
         # then the stage's spans in blocks of the drainer's size, as the drainer writes them
-        per_block = max(1, DEFAULT_BATCH_SPANS // plan.spans_per_request)
+        stage_blocks = _drainer_blocks(stage_bodies, plan.spans_per_request)
         t = time.perf_counter()
-        for first in range(0, len(stage_bodies), per_block):
-            payload = b"".join(stage_bodies[first : first + per_block])
-            sql_writer.write_payload(payload, f"bench-stages-sql-{first}")
+        for number, payload in enumerate(stage_blocks):
+            sql_writer.write_payload(payload, f"bench-stages-sql-{number}")
         stage["chDB parse + flatten + redact + insert (default path)"] = time.perf_counter() - t
         shutil.rmtree(scratch, ignore_errors=True)
 
         # the ceiling's input: all spans flattened, in the drainer's default batch size
-        per_batch = max(1, DEFAULT_BATCH_SPANS // plan.spans_per_request)
-        groups = [bodies[i : i + per_batch] for i in range(0, len(bodies), per_batch)]
         flat = [
-            flatten_request(ExportTraceServiceRequest.FromString(b"".join(g)), limits, None)
-            for g in groups
+            flatten_request(ExportTraceServiceRequest.FromString(block), limits, None)
+            for block in _drainer_blocks(bodies, plan.spans_per_request)
         ]
         # the ceiling: same spans as Arrow tables, straight into the same schema
         tables = [_arrow_table(columns) for columns in flat]
