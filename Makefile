@@ -13,7 +13,7 @@ help:  ## list the targets
 $(STAMP): instrumentation/pyproject.toml collector/pyproject.toml analyzer/pyproject.toml pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e './instrumentation[test]' -e ./collector -e './analyzer[test]' --group dev
+	$(BIN)/pip install --quiet -e './instrumentation[test]' -e ./collector -e './analyzer[test]' --group dev --group frameworks
 	touch $(STAMP)
 
 install: $(STAMP)  ## create .venv and install the three packages

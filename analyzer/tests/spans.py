@@ -32,6 +32,7 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from opentelemetry.sdk.trace.id_generator import IdGenerator
 from opentelemetry.trace import SpanKind, Status, StatusCode
 
+from gapwatch.analyzer.model import assemble_traces
 from gapwatch.collector.ingest import ingest_request
 from gapwatch.collector.writer import ClickHouseSpanWriter
 from gapwatch.semconv import attributes as attr
@@ -115,14 +116,19 @@ class SpanRecorder:
         assert isinstance(span, Span)
         return span
 
-    def store(self, client: Client) -> int:
-        """Encode every recorded span as OTLP and ingest it; returns the number stored."""
+    def store(self, client: Client, *, assemble: bool = True) -> int:
+        """Encode every recorded span as OTLP and ingest it; returns the number stored.
+
+        Then the stored traces are assembled, as an analysis does before it detects anything.
+        """
         spans = self.exporter.get_finished_spans()
         request = encode_spans(spans)
         result = ingest_request(ClickHouseSpanWriter(client), request)
         if result.rejected:
             raise AssertionError(f"collector rejected spans: {result.message}")
         self.exporter.clear()
+        if assemble:
+            assemble_traces(client, client.database or "default")
         return result.accepted
 
     # --- GenAI-shaped helpers (newest conventions + gapwatch extension) ---------------------

@@ -21,6 +21,7 @@ import clickhouse_connect
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 
 from gapwatch.analyzer.cluster import ClusterLayout, render_cluster_ddl
+from gapwatch.analyzer.model import assemble_traces
 from gapwatch.analyzer.schema import create_analyzer_schema
 from gapwatch.collector import SchemaOptions
 from gapwatch.collector.ingest import ingest_request
@@ -70,6 +71,8 @@ def main(data_dir: str, config: str) -> dict[str, Any]:
     # a service starting against the service database must find nothing left to do
     service_applied = create_analyzer_schema(client, SchemaOptions("svc"))
     ingest_request(ClickHouseSpanWriter(client), spans_request(traces=20))
+    # traces stay on one shard: assembly runs on each shard's local tables
+    assemble_traces(client, "svc_local")
 
     def scalar(sql: str) -> Any:
         return client.query(sql).result_rows[0][0]

@@ -6,9 +6,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-EXPECTED = {"tool_failure_hotspot", "permission_blocked", "timeout_input_correlation",
-            "delegation_failure", "retry_loop", "unused_tool", "repeated_request",
-            "soft_failure"}
+from gapwatch.analyzer.demo.fleet import LEDGER
+
+EXPECTED = {gap.detector for gap in LEDGER}
 
 
 def run_demo(tmp_path: Path) -> str:
@@ -26,7 +26,9 @@ def test_demo_finds_injected_gaps_and_is_safe_to_rerun(tmp_path: Path) -> None:
     first = run_demo(tmp_path)
     fired = {line.split()[1] for line in first.splitlines()
              if line.strip().startswith(("high ", "medium ", "low "))}
-    assert EXPECTED <= fired, f"missing detectors: {EXPECTED - fired}\n{first}"
+    assert EXPECTED == fired, f"detectors: {EXPECTED ^ fired}\n{first}"
+    # every injected gap found, and no other proposal (the demo checks its own ledger)
+    assert f"injected gaps found: {len(LEDGER)} of {len(LEDGER)}; other proposals: 0" in first
     sent = next(line for line in first.splitlines() if "spans sent over OTLP" in line)
     stored = next(line for line in first.splitlines() if line.strip().endswith("spans stored"))
     assert sent.split()[1] == stored.split()[0]  # everything acknowledged was stored

@@ -11,6 +11,8 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 
+from opentelemetry.trace import SpanKind
+
 from analyzer.tests.spans import SpanRecorder, hours_ago
 
 WINDOW_START = hours_ago(48)
@@ -83,6 +85,18 @@ def hotspot_noise(rec: SpanRecorder, service: str) -> None:
             session=session,
             service=service,
             error=error,
+        )
+    # 6 of 100 calls fail the same way: over 5%, but not beyond what any tool fails at anyway
+    for i in range(100):
+        rec.tool_call(
+            None,
+            "lookup",
+            start=_t(i, 60),
+            duration=1,
+            agent="blogger",
+            session=f"hl-{i % 10}",
+            service=service,
+            error="upstream answered 503" if i % 17 == 3 else None,
         )
 
 
@@ -192,6 +206,19 @@ def timeout_noise(rec: SpanRecorder, service: str) -> None:
             input_unit="lines",
             error="LSP request timed out after 30s" if timed_out else None,
         )
+    for i in range(200):  # reading takes longer for longer files, in proportion: no cliff
+        size = rng.randint(100, 9000)
+        rec.tool_call(
+            None,
+            "read_file",
+            start=_t(i, 60) + 30,
+            duration=size / 1000 * (0.9 + 0.2 * rng.random()),
+            agent="oracle",
+            session=f"tn-{i % 12}",
+            service=service,
+            input_size=size,
+            input_unit="lines",
+        )
 
 
 # --- delegation_failure --------------------------------------------------------------------------
@@ -230,6 +257,21 @@ def delegation_noise(rec: SpanRecorder, service: str) -> None:
             session=session,
             service=service,
             error="subagent crashed" if i in (3, 17) else None,
+        )
+    for i in range(25):
+        session = f"dm-{i % 7}"
+        run = rec.agent_run("sisyphus", start=_t(i) + 60, duration=120, session=session,
+                            service=service)
+        rec.delegation(
+            run,
+            "sisyphus",
+            "librarian",
+            start=_t(i) + 61,
+            duration=30,
+            category="docs",
+            session=session,
+            service=service,
+            error="librarian found nothing" if i % 5 == 2 else None,
         )
 
 
@@ -292,6 +334,22 @@ def retry_noise(rec: SpanRecorder, service: str) -> None:
                 service=service,
                 arguments={"job": "j1", "poll": k},
             )
+    for agent, loops in (("scraper", 2), ("crawler", 4)):  # loops in 300 traces: too few
+        for i in range(300):
+            session = f"rs-{agent}-{i % 30}"
+            run = rec.agent_run(agent, start=_t(i, 30), duration=20, session=session,
+                                service=service)
+            for k in range(3 if i < loops else 1):
+                rec.tool_call(
+                    run,
+                    "fetch",
+                    start=_t(i, 30) + 1 + k,
+                    duration=1,
+                    agent=agent,
+                    session=session,
+                    service=service,
+                    arguments={"url": f"https://example.org/{i}"},
+                )
 
 
 # --- unused_tool ---------------------------------------------------------------------------------
@@ -436,6 +494,35 @@ def repeated_noise(rec: SpanRecorder, service: str) -> None:
             service=service,
             error="no export tool available",
         )
+    for i in range(25):  # popular and resolved every time: how people use it, not a gap
+        rec.agent_run(
+            "assistant",
+            start=_t(i, 700) + 90,
+            duration=30,
+            session=f"rn3-{i}",
+            user=f"u{i % 7}",
+            task="Summarize my unread email",
+            service=service,
+        )
+    for i in range(6):  # a sub-agent's task is its caller's wording, not a user's request
+        root = rec.agent_run(
+            "assistant",
+            start=_t(i, 800) + 150,
+            duration=30,
+            session=f"rn4-{i}",
+            task=f"Plan the team offsite number {i} with a budget",
+            service=service,
+        )
+        rec.agent_run(
+            "planner",
+            start=_t(i, 800) + 151,
+            duration=10,
+            parent=root,
+            session=f"rn4-{i}",
+            task="find venues for the offsite",
+            service=service,
+            error="venue search failed",
+        )
 
 
 # --- cost_waste ----------------------------------------------------------------------------------
@@ -500,6 +587,25 @@ def cost_noise(rec: SpanRecorder, service: str) -> None:
             input_tokens=4000 + rng.randint(0, 1000),
             output_tokens=500,
         )
+    for i in range(20):
+        failed = i % 5 < 2  # 40% of the runs fail, at the cost of a successful one
+        run = rec.agent_run(
+            "summarizer",
+            start=_t(i) + 30,
+            duration=20,
+            session=f"cs-{i % 10}",
+            service=service,
+            error="upstream model overloaded" if failed else None,
+        )
+        rec.llm_call(
+            run,
+            start=_t(i) + 31,
+            duration=1,
+            agent="summarizer",
+            service=service,
+            input_tokens=4500 + rng.randint(0, 500),
+            output_tokens=500,
+        )
 
 
 # --- version_regression --------------------------------------------------------------------------
@@ -528,6 +634,30 @@ def version_positive(rec: SpanRecorder, service: str) -> None:
 
 def version_noise(rec: SpanRecorder, service: str) -> None:
     _versioned_runs(rec, service, (4, 6), "vn")
+    for i in range(120):
+        start, session = _t(i, 60, BASE + 20 * 3600), f"vd-{i % 20}"
+        root = rec.agent_run("lead", start=start, duration=30, session=session,
+                             service=service, version="1.4.0")
+        delegation = rec.span(
+            "invoke_agent coder",
+            start=start + 1,
+            duration=20,
+            kind=SpanKind.CLIENT,
+            parent=root,
+            service=service,
+            attributes={
+                "gen_ai.operation.name": "invoke_agent",
+                "gen_ai.agent.name": "coder",
+                "gen_ai.caller.name": "lead",
+                "gen_ai.conversation.id": session,
+                "gapwatch.agent.version": "1.4.0",  # the caller's version, stamped by it
+            },
+        )
+        run = rec.agent_run("coder", start=start + 2, duration=18, session=session,
+                            service=service, version="0.8.2", parent=delegation,
+                            error="tests failed" if i % 6 == 0 else None)
+        rec.tool_call(run, "run_tests", start=start + 3, duration=5, agent="coder",
+                      session=session, service=service, version="0.8.2")
 
 
 # --- error_spike ---------------------------------------------------------------------------------
@@ -609,6 +739,17 @@ def soft_noise(rec: SpanRecorder, service: str) -> None:
             service=service,
             result={"error": "page not found"} if soft else {"error": None, "html": "<p/>"},
         )
+    for i in range(60):
+        rec.tool_call(
+            None,
+            "search_docs",
+            start=_t(i, 60) + 20,
+            duration=1,
+            agent="browser",
+            session=f"sd-{i % 6}",
+            service=service,
+            result={"error": "index warming up"} if i % 12 == 5 else {"hits": []},
+        )
 
 
 # --- negative_feedback ---------------------------------------------------------------------------
@@ -638,6 +779,15 @@ def feedback_noise(rec: SpanRecorder, service: str) -> None:
             session=f"fn-{i % 6}",
             service=service,
             feedback=stars,
+        )
+    for i in range(20):
+        rec.agent_run(
+            "editor",
+            start=_t(i) + 40,
+            duration=30,
+            session=f"fe-{i % 6}",
+            service=service,
+            feedback=-1.0 if i % 10 in (1, 4, 7) else 1.0,
         )
 
 

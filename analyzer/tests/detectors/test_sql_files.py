@@ -101,10 +101,19 @@ def test_public_api() -> None:
         "negative_feedback",
     ]
     assert callable(detectors.run_detectors)
-    assert _backfill.rebuild_agent_spans is not None
+    assert _backfill.rebuild_span_facts is not None
 
 
 def _all(sql: str) -> list[tuple[str, str]]:
     from gapwatch.analyzer.detectors._sql import PLACEHOLDER
 
     return [(n, k.strip()) for n, k in PLACEHOLDER.findall(sql)]
+
+
+def test_traffic_sql_placeholders_match_parameters() -> None:
+    from gapwatch.analyzer.detectors._sql import window_parameters
+
+    sql = load_sql("traffic")
+    assert set(placeholders(sql)) == set(window_parameters(CONTEXT))
+    lines = sql.splitlines()
+    assert lines[0].startswith("-- Returns") and lines[1].startswith("-- Parameters:")

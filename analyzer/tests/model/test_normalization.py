@@ -24,7 +24,7 @@ from analyzer.tests.spans import (
     hours_ago,
     open_analyzer_store,
 )
-from gapwatch.analyzer.model import rebuild_agent_spans
+from gapwatch.analyzer.model import assemble_traces, rebuild_span_facts
 from gapwatch.semconv import attributes as attr
 
 T0 = hours_ago(5)
@@ -315,8 +315,9 @@ def store(chdb_dir: Path) -> Iterator[Client]:
     client = open_analyzer_store(chdb_dir, "test_model_normalization")
     recorder = SpanRecorder(seed=11)
     _record(recorder)
-    recorder.store(client)
+    recorder.store(client, assemble=False)
     _insert_legacy_rows(client)
+    assemble_traces(client, "test_model_normalization")
     yield client
     drop_database(client)
 
@@ -447,7 +448,8 @@ def test_handled_exception_on_an_ok_span_stays_ok(store: Client) -> None:
 
 def test_client_invoke_agent_is_a_delegation_from_caller_to_target(store: Client) -> None:
     row = _row(store, "span_type = 'delegation' AND target_agent = 'explore'")
-    assert (row["caller_agent"], row["agent"]) == ("planner", "explore")
+    # a delegation row belongs to the agent that delegated
+    assert (row["caller_agent"], row["agent"]) == ("planner", "planner")
     assert (row["delegation_category"], row["outcome"]) == ("quick", "error")
 
 
@@ -529,28 +531,19 @@ def test_legacy_status_and_kind_strings(store: Client) -> None:
     assert delegation["outcome"] == "ok"
 
 
-def test_hourly_rollup_counts_every_model_row(store: Client) -> None:
-    (spans,) = store.query("SELECT count() FROM gapwatch_agent_spans").result_rows[0]
-    calls, sessions = store.query(
-        "SELECT sum(calls), uniqMerge(sessions) FROM gapwatch_hourly"
-        " WHERE service = 'agents' AND agent = 'planner' AND span_type = 'agent'"
-    ).result_rows[0]
-    assert spans == store.query("SELECT sum(calls) FROM gapwatch_hourly").result_rows[0][0]
-    assert (calls, sessions) == (1, 1)
-
-
 def test_every_table_has_a_ttl(store: Client) -> None:
-    for table in ("gapwatch_agent_spans", "gapwatch_hourly"):
+    for table in ("gapwatch_agent_spans", "gapwatch_span_facts", "gapwatch_trace_arrivals"):
         (ddl,) = store.query(f"SHOW CREATE TABLE {table}").result_rows[0]
         assert "TTL" in ddl, table
 
 
 def test_rebuild_renormalizes_without_double_counting(store: Client) -> None:
-    (before,) = store.query("SELECT count() FROM gapwatch_agent_spans").result_rows[0]
+    rows = "SELECT count(), sum(duration_ns) FROM gapwatch_agent_spans"
+    before = store.query(rows).result_rows[0]
+    (facts,) = store.query("SELECT count() FROM gapwatch_span_facts FINAL").result_rows[0]
     since = datetime.fromtimestamp(T0 - 3600, UTC)
-    assert rebuild_agent_spans(store, since) == before
-    (after,) = store.query("SELECT sum(calls) FROM gapwatch_hourly").result_rows[0]
-    assert after == before
+    assert rebuild_span_facts(store, since) == facts
+    assert store.query(rows).result_rows[0] == before
 
 
 def test_backfill_normalizes_spans_stored_before_the_model(chdb_dir: Path) -> None:
@@ -563,14 +556,14 @@ def test_backfill_normalizes_spans_stored_before_the_model(chdb_dir: Path) -> No
         recorder = SpanRecorder(seed=12)
         run = recorder.agent_run("early", start=T0, duration=5, session="s-early")
         recorder.tool_call(run, "probe", start=T0 + 1, duration=1, agent="early", error="boom")
-        recorder.store(client)
+        recorder.store(client, assemble=False)
         from gapwatch.analyzer.schema import create_analyzer_schema
 
         create_analyzer_schema(client, SchemaOptions(database=name))
+        assemble_traces(client, name)
         rows = client.query(
             "SELECT span_type, outcome FROM gapwatch_agent_spans ORDER BY timestamp"
         ).result_rows
         assert rows == [("agent", "ok"), ("tool", "error")]
-        assert client.query("SELECT sum(calls) FROM gapwatch_hourly").result_rows[0][0] == 2
     finally:
         drop_database(client)

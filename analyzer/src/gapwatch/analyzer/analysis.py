@@ -21,6 +21,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from gapwatch.analyzer.detectors.base import DetectionContext, Finding
+from gapwatch.analyzer.detectors.traffic import Traffic, measure_traffic
 from gapwatch.analyzer.errors import DetectorsUnavailable, InvalidRequest
 from gapwatch.analyzer.notify.events import EventKind, ProposalEvent, Publisher
 from gapwatch.analyzer.proposals.lifecycle import ChangeKind, expire_snooze, reconcile
@@ -32,6 +33,7 @@ from gapwatch.analyzer.proposals.model import (
     proposal_id,
 )
 from gapwatch.analyzer.proposals.repository import ProposalRepository
+from gapwatch.analyzer.proposals.rootcause import merge_root_causes
 from gapwatch.analyzer.proposals.verification import (
     VerificationPolicy,
     apply_verification,
@@ -67,10 +69,15 @@ class AnalysisRun:
     regressed: int = 0
     error: str = ""
     events: tuple[ProposalEvent, ...] = field(default=(), repr=False)
+    # what the window held, and a note when it was too little for any detector to speak
+    traffic: Traffic | None = None
 
-    def details(self) -> dict[str, int]:
-        return {"reopened": self.reopened, "suppressed": self.suppressed,
-                "verified": self.verified, "regressed": self.regressed}
+    def details(self) -> dict[str, Any]:
+        details: dict[str, Any] = {"reopened": self.reopened, "suppressed": self.suppressed,
+                                   "verified": self.verified, "regressed": self.regressed}
+        if self.traffic is not None:
+            details["traffic"] = self.traffic.as_dict()
+        return details
 
 
 class Analyzer:
@@ -132,14 +139,19 @@ class Analyzer:
                 "%d regressed", run_id, " (dry run)" if dry_run else "", run.findings, run.new,
                 run.updated, run.reopened, run.verified, run.regressed,
             )
+            if run.traffic is not None and run.traffic.note:
+                logger.info("analysis %s: %s", run_id, run.traffic.note)
             return run
 
     def _run(
         self, run_id: str, now: datetime, window: str, length: timedelta, dry_run: bool
     ) -> AnalysisRun:
+        # detectors read the assembled model: everything stored so far is assembled first
+        self.store.assemble()
         context = DetectionContext(self.store.client, self.store.database, now - length, now,
                                    window, self.thresholds)
         findings = _deduplicate(self._detect(context))
+        traffic = _measure(context)
         existing = self.repository.get_many(findings)
         counts = dict.fromkeys(ChangeKind, 0)
         to_save: dict[str, Proposal] = {}
@@ -182,7 +194,7 @@ class Analyzer:
             run_id, now, datetime.now(UTC), window, dry_run, findings=len(findings),
             new=counts[ChangeKind.NEW], updated=counts[ChangeKind.UPDATED],
             reopened=counts[ChangeKind.REOPENED], suppressed=counts[ChangeKind.SUPPRESSED],
-            verified=verified, regressed=regressed, events=tuple(events),
+            verified=verified, regressed=regressed, events=tuple(events), traffic=traffic,
         )
 
     def _record(self, run: AnalysisRun) -> None:
@@ -229,24 +241,38 @@ def run_to_dict(run: AnalysisRun) -> dict[str, Any]:
                       "suppressed": run.suppressed},
         "verification": {"verified": run.verified, "regressed": run.regressed},
         "error": run.error or None,
+        "data": run.traffic.as_dict() if run.traffic is not None else None,
     }
 
 
 def _deduplicate(findings: list[Finding]) -> dict[str, Finding]:
-    """One finding per proposal id; when a detector yields the same subject twice, the
-    stronger evidence wins so the result does not depend on row order."""
+    """One finding per proposal id, and one proposal per root cause.
+
+    When a detector yields the same subject twice, the stronger evidence wins so the result
+    does not depend on row order; findings of one cause then fold into the most specific of
+    them (:func:`~gapwatch.analyzer.proposals.rootcause.merge_root_causes`)."""
     chosen: dict[str, Finding] = {}
     for finding in findings:
         key = proposal_id(finding.detector, finding.subject)
         current = chosen.get(key)
         if current is None or _strength(finding) > _strength(current):
             chosen[key] = finding
-    return chosen
+    leads = merge_root_causes(list(chosen.values()))
+    return {proposal_id(lead.detector, lead.subject): lead for lead in leads}
 
 
 def _strength(finding: Finding) -> tuple[int, float, int, str]:
     rank = -PRIORITIES.index(finding.priority) if finding.priority in PRIORITIES else -9
     return (finding.evidence.count, finding.severity, rank, finding.title)
+
+
+def _measure(context: DetectionContext) -> Traffic | None:
+    """The window's traffic; None (and a warning) when it cannot be measured."""
+    try:
+        return measure_traffic(context)
+    except Exception:  # the verdict on the data must not fail the analysis itself
+        logger.warning("could not measure the analysed traffic", exc_info=True)
+        return None
 
 
 def _installed_detectors(context: DetectionContext) -> list[Finding]:

@@ -26,7 +26,7 @@ from gapwatch.analyzer.routes import analyses, health, proposals, scorecards
 from gapwatch.analyzer.routes.context import Services
 from gapwatch.analyzer.routes.metrics import ApiMetrics
 from gapwatch.analyzer.routes.problems import install_problem_handlers
-from gapwatch.analyzer.scheduler import AnalysisScheduler
+from gapwatch.analyzer.scheduler import AnalysisScheduler, AssemblyPolicy
 from gapwatch.analyzer.settings import Settings
 from gapwatch.analyzer.store import Store, open_store
 
@@ -81,7 +81,9 @@ def _lifespan(
         active = store or open_store(settings)
         active_analyzer = analyzer or build_analyzer(settings, active)
         interval = timedelta(minutes=settings.analysis_interval_minutes)
-        scheduler = AnalysisScheduler(active_analyzer, interval)
+        assembly = AssemblyPolicy(timedelta(seconds=settings.assembly_interval_seconds),
+                                  timedelta(seconds=settings.assembly_settle_seconds))
+        scheduler = AnalysisScheduler(active_analyzer, interval, assembly)
         services = Services(settings, active, ProposalService(active), active_analyzer,
                             scheduler, app.state.metrics)
         app.state.services = services

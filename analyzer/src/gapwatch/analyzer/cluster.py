@@ -37,6 +37,8 @@ TRACE_SHARDING = {
     "otel_traces": "cityHash64(TraceId)",
     "otel_traces_trace_id_ts": "cityHash64(TraceId)",
     "gapwatch_agent_spans": "cityHash64(trace_id)",
+    "gapwatch_span_facts": "cityHash64(trace_id)",
+    "gapwatch_trace_arrivals": "cityHash64(trace_id)",
 }
 # Engines that merge rows by sorting key: all versions of a key must live on one shard, so
 # FINAL and the merge itself see them together.
@@ -50,6 +52,9 @@ _KEY_MERGING_ENGINES = (
 )
 _CREATE_TABLE = re.compile(
     r"^CREATE TABLE IF NOT EXISTS `(?P<database>\w+)`\.`(?P<table>\w+)`", re.IGNORECASE
+)
+_DROP_TABLE = re.compile(
+    r"^DROP TABLE IF EXISTS `(?P<database>\w+)`\.`(?P<table>\w+)`", re.IGNORECASE
 )
 _ENGINE = re.compile(r"\bENGINE\s*=\s*(?:Replicated)?(?P<engine>\w+)", re.IGNORECASE)
 _ORDER_BY = re.compile(r"^ORDER BY (?P<key>.+?)\s*$", re.MULTILINE)
@@ -145,9 +150,14 @@ def render_distributed_table(layout: ClusterLayout, table: LocalTable) -> str:
 
 
 def local_tables(statements: list[str], database: str) -> list[LocalTable]:
-    """The tables (not views) that ``statements`` create in ``database``, in order."""
+    """The tables (not views) that ``statements`` create in ``database`` and do not drop again,
+    in order."""
     found: dict[str, LocalTable] = {}
     for statement in statements:
+        dropped = _DROP_TABLE.match(_without_comments(statement))
+        if dropped and dropped.group("database") == database:
+            found.pop(dropped.group("table"), None)
+            continue
         match = _CREATE_TABLE.match(_without_comments(statement))
         if not match or match.group("database") != database:
             continue

@@ -1,6 +1,8 @@
-"""Runs the analysis every N minutes and on demand, one run at a time, in a background thread.
+"""Runs the analysis every N minutes and on demand, one run at a time, in a background thread;
+between runs the same thread assembles settled traces, so the model stays current.
 
-    scheduler = AnalysisScheduler(analyzer, interval=timedelta(minutes=15))
+    scheduler = AnalysisScheduler(analyzer, interval=timedelta(minutes=15),
+                                  assembly=AssemblyPolicy(timedelta(seconds=10), timedelta(seconds=30)))
     scheduler.start()
     scheduler.request(window="24h")  # an on-demand run, queued behind any running one
     scheduler.stop()
@@ -11,6 +13,7 @@ from __future__ import annotations
 import logging
 import queue
 import threading
+import time
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -30,12 +33,26 @@ class _Request:
 _STOP = _Request(None, False)
 
 
+@dataclass(frozen=True)
+class AssemblyPolicy:
+    """How often to assemble (``interval``; zero: only before an analysis) and how long a trace
+    must have received no span before it is assembled (``settle``)."""
+
+    interval: timedelta = timedelta(0)
+    settle: timedelta = timedelta(seconds=30)
+
+
 class AnalysisScheduler:
     """A single worker thread fed by a queue: periodic runs when idle, requests when queued."""
 
-    def __init__(self, analyzer: Analyzer, interval: timedelta | None):
+    def __init__(
+        self, analyzer: Analyzer, interval: timedelta | None,
+        assembly: AssemblyPolicy | None = None,
+    ):
         self.analyzer = analyzer
         self.interval = interval if interval and interval > timedelta(0) else None
+        self.assembly = assembly or AssemblyPolicy()
+        self.assembly_failures = 0
         self.last_run: AnalysisRun | None = None
         self.runs = 0
         self.failures = 0
@@ -66,14 +83,23 @@ class AnalysisScheduler:
         self._thread = None
 
     def _loop(self) -> None:
-        wait = self.interval.total_seconds() if self.interval else None
+        next_run = time.monotonic() + self.interval.total_seconds() if self.interval else None
+        every = self.assembly.interval.total_seconds()
         while True:
+            waits = [every] if every else []
+            if next_run is not None:
+                waits.append(next_run - time.monotonic())
             try:
-                item = self._queue.get(timeout=wait)
+                item = self._queue.get(timeout=max(0.0, min(waits)) if waits else None)
             except queue.Empty:
+                if next_run is None or time.monotonic() < next_run:
+                    self._assemble()
+                    continue
                 item = _Request(None, False)  # the interval passed without a request
             if item is _STOP:
                 return
+            if self.interval and item.window is None and item.done is None:
+                next_run = time.monotonic() + self.interval.total_seconds()
             try:
                 self.last_run = self.analyzer.run(
                     window=item.window, dry_run=item.dry_run, run_id=item.run_id
@@ -84,3 +110,10 @@ class AnalysisScheduler:
             finally:
                 if item.done is not None:
                     item.done.set()
+
+    def _assemble(self) -> None:
+        try:
+            self.analyzer.store.assemble(self.assembly.settle)
+        except Exception:  # storage may be down for a while; the next pass retries
+            self.assembly_failures += 1
+            logger.exception("trace assembly failed")

@@ -47,6 +47,17 @@ class Settings(BaseSettings):
         default=15.0, ge=0, description="0 disables the scheduler"
     )
     analysis_window: str = "7d"
+    assembly_interval_seconds: float = Field(
+        default=5.0, ge=0, description="seconds between trace-assembly passes, 0 = only before "
+        "an analysis"
+    )
+    assembly_database: str = Field(
+        default="", description="database whose tables trace assembly reads and writes (default: "
+        "the database; on a cluster, the shard-local one: traces never cross shards)"
+    )
+    assembly_settle_seconds: float = Field(
+        default=10.0, ge=0, description="a trace is assembled once no span of it came for this long"
+    )
     api_url: str = Field(
         default="", description="a running gapwatch API for the CLI (default: probe)"
     )

@@ -14,6 +14,7 @@ import functools
 import logging
 import threading
 from collections.abc import Sequence
+from datetime import timedelta
 from importlib import resources
 from typing import Any
 
@@ -21,6 +22,7 @@ from clickhouse_connect.driver.client import Client
 from clickhouse_connect.driver.exceptions import ClickHouseError
 
 from gapwatch.analyzer.errors import StoreUnavailable
+from gapwatch.analyzer.model import AssemblyStats, assemble_traces
 from gapwatch.analyzer.schema import create_analyzer_schema
 from gapwatch.analyzer.settings import Settings
 from gapwatch.collector.schema import SchemaOptions
@@ -32,9 +34,11 @@ logger = logging.getLogger(__name__)
 class Store:
     """A ClickHouse client bound to one database, safe to share between threads."""
 
-    def __init__(self, client: Client, database: str | None = None):
+    def __init__(self, client: Client, database: str | None = None,
+                 assembly_database: str | None = None):
         self.client = client
         self.database = database or client.database or "default"
+        self.assembly_database = assembly_database or self.database
         self._lock = threading.RLock()
 
     def select(
@@ -63,6 +67,14 @@ class Store:
         except (ClickHouseError, OSError) as error:
             raise StoreUnavailable(f"insert into {table} failed: {error}") from error
 
+    def assemble(self, settle: timedelta = timedelta(0)) -> AssemblyStats:
+        """Assemble the traces settled ``settle`` ago into the model (see ``model``)."""
+        try:
+            with self._lock:
+                return assemble_traces(self.client, self.assembly_database, settle=settle)
+        except (ClickHouseError, OSError) as error:
+            raise StoreUnavailable(f"trace assembly failed: {error}") from error
+
     def ping(self) -> bool:
         try:
             with self._lock:
@@ -85,7 +97,7 @@ def open_store(settings: Settings, *, create: bool = True) -> Store:
         applied = create_analyzer_schema(client, options)
         if applied:
             logger.info("schema: applied %d migrations", len(applied))
-    return Store(client, settings.database)
+    return Store(client, settings.database, settings.assembly_database)
 
 
 @functools.cache

@@ -236,6 +236,11 @@ class ToolScope(Scope):
     def _observe_result(self, result: Any) -> None:
         self.set_result(result)
 
+    def _result_content(self) -> Any:
+        """What ``gen_ai.tool.call.result`` records: the result itself unless a subclass
+        knows a better serializable form."""
+        return self._result
+
     def _end_attributes(self, exc: BaseException | None) -> tuple[Attributes, str | None]:
         settings = _state.settings()
         if self._forced is not None:
@@ -257,7 +262,7 @@ class ToolScope(Scope):
         if classification.desired_capability:
             attributes[A.GAPWATCH_DESIRED_CAPABILITY] = classification.desired_capability
         if self._has_result and settings.capture_content and self._result is not None:
-            attributes[A.GEN_AI_TOOL_CALL_RESULT] = content(self._result)
+            attributes[A.GEN_AI_TOOL_CALL_RESULT] = content(self._result_content())
         if classification.outcome not in _FAILED:
             return attributes, None
         if exc is not None:
@@ -265,11 +270,14 @@ class ToolScope(Scope):
         return attributes, classification.reason or classification.outcome.value
 
     def _classify_result(self, default: ResultClassifier | None) -> Classification:
+        return self._run_classifier(self._result, default)
+
+    def _run_classifier(self, value: Any, default: ResultClassifier | None) -> Classification:
         classifier = self.classifier or default
         if classifier is None:
             return OK
         try:
-            return classifier(self._result) or OK
+            return classifier(value) or OK
         except Exception:
             warn_internal("classifier", "the result classifier failed; outcome recorded as ok")
             return OK

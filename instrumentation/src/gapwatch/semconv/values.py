@@ -43,3 +43,5 @@ CALLER_WORKFLOW = "workflow"
 
 # error.type value for timeouts (a low-cardinality id the conventions allow)
 ERROR_TYPE_TIMEOUT = "timeout"
+# error.type of an MCP tool that raised on the server (the MCP SDK's value for isError calls)
+ERROR_TYPE_TOOL_ERROR = "tool_error"

@@ -40,6 +40,9 @@ def run(args: argparse.Namespace) -> int:
     print(f"{prefix}{result['findings']} findings over {result['window']} → "
           f"{counts['new']} new, {counts['updated']} updated, {counts.get('reopened', 0)} "
           f"reopened proposals")
+    note = (result.get("data") or {}).get("note")
+    if note:
+        print(f"note: {note}")
     verification = result.get("verification") or {}
     if verification.get("verified") or verification.get("regressed"):
         print(f"verification: {verification['verified']} verified, "

@@ -16,17 +16,19 @@ one aimed at a gapwatch detector, over ``days`` of history ending now:
 * ``reviewer`` 2.0, shipped three days ago, breaks ``post_review_comment`` (version_regression)
 * ``researcher.web_search`` returns error payloads with an OK status (soft_failure)
 * ``researcher.fetch_page`` fails often (tool_failure_hotspot)
+* ``coder`` pulls whole files into its context on one run in ten (cost_waste)
 
-plus background noise: a second service, transient errors and latency jitter on every tool.
-Spans carry explicit timestamps, so a week of history is emitted in seconds. Attribute names
-come from ``gapwatch.semconv``; everything is seeded.
+plus background noise: a second service, transient errors and latency jitter on every tool,
+routine requests that recur and succeed. :data:`LEDGER` lists the injected gaps: an analysis of
+the fleet should propose exactly these. Spans carry explicit timestamps, so a week of history is
+emitted in seconds. Attribute names come from ``gapwatch.semconv``; everything is seeded.
 """
 
 from __future__ import annotations
 
 import json
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -43,6 +45,11 @@ NS = 1_000_000_000
 MS = 1_000_000
 REGRESSION_DAYS = 3.0  # reviewer 2.0 went live this long before "now"
 PDF_REQUEST = "Export the weekly report as a PDF and email it to me"
+PDF_FOLLOW_UPS = (
+    "Can you export the weekly report as a PDF and email it to me?",
+    "Please export the weekly report as PDF and email it to me",
+    "Export the weekly report to PDF and send it to me by email",
+)
 ROUTINE_REQUESTS = (
     "Fix the failing login test",
     "Summarize yesterday's incidents",
@@ -56,6 +63,43 @@ CODER_TOOLS = ("read_file", "lsp_find_references", "write_file", "run_tests", "f
 RESEARCHER_TOOLS = ("web_search", "fetch_page")
 REVIEWER_TOOLS = ("read_diff", "post_review_comment")
 SUMMARIZER_TOOLS = ("read_file",)
+
+
+@dataclass(frozen=True)
+class InjectedGap:
+    """One gap the fleet injects: the detector that should find it and the subject it names."""
+
+    detector: str
+    agent: str
+    tool: str = ""
+    target_agent: str = ""
+    service: str = ORCHESTRATOR_SERVICE
+    threshold: float = 0.0  # timeout_input_correlation: the input size above which it times out
+
+    def matches(self, detector: str, subject: Mapping[str, str]) -> bool:
+        """Whether a proposal (its detector and subject) reports this gap."""
+        return (
+            detector == self.detector
+            and subject.get("service", "") == self.service
+            and subject.get("agent", "") == self.agent
+            and (not self.tool or subject.get("tool", "") == self.tool)
+            and (not self.target_agent or subject.get("target_agent", "") == self.target_agent)
+        )
+
+
+LEDGER: tuple[InjectedGap, ...] = (
+    InjectedGap("timeout_input_correlation", "coder", tool="lsp_find_references"),
+    InjectedGap("permission_blocked", "coder", tool="write_file"),
+    InjectedGap("delegation_failure", "planner", target_agent="summarizer"),
+    InjectedGap("negative_feedback", "summarizer"),
+    InjectedGap("retry_loop", "coder", tool="run_tests"),
+    InjectedGap("unused_tool", "coder", tool="format_code"),
+    InjectedGap("repeated_request", "planner"),
+    InjectedGap("version_regression", "reviewer"),
+    InjectedGap("soft_failure", "researcher", tool="web_search"),
+    InjectedGap("tool_failure_hotspot", "researcher", tool="fetch_page"),
+    InjectedGap("cost_waste", "coder"),
+)
 
 
 @dataclass(frozen=True)
@@ -126,10 +170,24 @@ class Fleet:
         tracer = self._tracer_for(ORCHESTRATOR_SERVICE)
         session = f"s-{self.options.seed}-{index:05d}"
         user = f"user-{rng.randrange(40):02d}"
-        wants_pdf = rng.random() < 0.08
-        # routine work differs per session (its own ticket); only the PDF request truly repeats
-        request = PDF_REQUEST if wants_pdf else (
-            f"{rng.choice(ROUTINE_REQUESTS)} (ticket {rng.randrange(10_000, 99_999)})")
+        if rng.random() < 0.08:
+            # no agent can produce a PDF: the planner apologises, and most users rephrase the
+            # ask in the same session a minute later, to the same answer
+            self.stats.count("repeated_request")
+            clock = self._planner_run(tracer, session, user, PDF_REQUEST, start, plan=False)
+            if rng.random() < 0.7:
+                follow_up = rng.choice(PDF_FOLLOW_UPS)
+                self._planner_run(tracer, session, user, follow_up,
+                                  clock + rng.randint(30, 90) * NS, plan=False)
+            return
+        # routine work differs per session (its own ticket) and is done every time
+        request = f"{rng.choice(ROUTINE_REQUESTS)} (ticket {rng.randrange(10_000, 99_999)})"
+        self._planner_run(tracer, session, user, request, start, plan=True)
+
+    def _planner_run(self, tracer: Tracer, session: str, user: str, request: str, start: int,
+                     *, plan: bool) -> int:
+        """One user-facing run of the planner (its own trace); returns when it ended."""
+        rng = self._rng
         root = self._start(tracer, "invoke_agent planner", start, {
             A.GEN_AI_OPERATION_NAME: V.OP_INVOKE_AGENT,
             A.GEN_AI_AGENT_NAME: "planner",
@@ -142,15 +200,12 @@ class Fleet:
         })
         clock = start + rng.randint(5, 40) * MS
         clock = self._chat(tracer, root, "planner", "1.4.0", session, clock, 1800, 300)
-        if wants_pdf:
-            # no agent can produce a PDF: the planner apologises and the user asks again later
-            self.stats.count("repeated_request")
-            self._end(root, clock + 200 * MS, "ok")
-            return
-        plan = self._plan(request)
-        for target in plan:
-            clock = self._delegate(tracer, root, target, session, clock)
-        self._end(root, clock + rng.randint(10, 80) * MS, "ok")
+        if plan:
+            for target in self._plan(request):
+                clock = self._delegate(tracer, root, target, session, clock)
+        end = clock + rng.randint(10, 200) * MS
+        self._end(root, end, "ok")
+        return end
 
     def _support_session(self, index: int, start: int) -> None:
         """Background noise: a healthy triage bot in another service."""
@@ -197,7 +252,6 @@ class Fleet:
             A.GEN_AI_CALLER_NAME: "planner",
             A.GAPWATCH_DELEGATION_CATEGORY: category,
             A.GEN_AI_CONVERSATION_ID: session,
-            A.GAPWATCH_AGENT_VERSION: "1.4.0",
         }, parent=root, kind=SpanKind.CLIENT)
         agent = self._start(tracer, f"invoke_agent {target}", clock + 2 * MS, {
             A.GEN_AI_OPERATION_NAME: V.OP_INVOKE_AGENT,
@@ -208,7 +262,12 @@ class Fleet:
                 [{"type": "function", "name": name} for name in _TOOLS[target]]
             ),
         }, parent=span)
-        inner = self._chat(tracer, agent, target, version, session, clock + 3 * MS, 2500, 400)
+        tokens_in = 2500
+        if target == "coder" and rng.random() < 0.1:
+            # on large repositories the coder pulls whole files into its context
+            self.stats.count("cost_waste")
+            tokens_in = 25_000
+        inner = self._chat(tracer, agent, target, version, session, clock + 3 * MS, tokens_in, 400)
         outcome = "ok"
         if target == "coder":
             inner = self._coder(tracer, agent, version, session, inner)
@@ -292,7 +351,7 @@ class Fleet:
         rng = self._rng
         clock = self._tool(tracer, agent, "reviewer", version, session, "read_diff", clock,
                            rng.randint(20, 200), self._noise())
-        broken = version == "2.0.0" and rng.random() < 0.5
+        broken = version == "2.0.0" and rng.random() < 0.8
         if broken:
             self.stats.count("version_regression")
         clock = self._tool(tracer, agent, "reviewer", version, session, "post_review_comment",
@@ -312,7 +371,7 @@ class Fleet:
         if outcome == "ok" and rng.random() < 0.5:
             self.stats.count("negative_feedback")
             agent.add_event("gapwatch.feedback", {
-                A.FEEDBACK_RATING: float(rng.choice([1, 1, 2])),
+                A.FEEDBACK_RATING: -1.0,  # thumbs down on a −1…1 scale
                 A.FEEDBACK_COMMENT: "the summary left out the root cause",
             }, timestamp=clock)
             if rng.random() < 0.5:

@@ -1,6 +1,7 @@
-"""Load the simulated fleet straight into a store, without a network hop.
+"""Load a simulated fleet straight into a store, without a network hop.
 
     stats = load_fleet(client, FleetOptions(sessions=200))
+    fleet = load_synthetic(client, SyntheticOptions(seed=3, gaps=GAP_KINDS))
 
 The spans go through the OpenTelemetry SDK, the OTLP protobuf encoder and the collector's own
 ``ingest_request`` — the path the receivers use — so the rows are exactly what the collector
@@ -8,6 +9,8 @@ would store. Tests and benchmarks use this; ``gapwatch demo`` sends over real OT
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 from clickhouse_connect.driver.client import Client
 from opentelemetry.exporter.otlp.proto.common.trace_encoder import encode_spans
@@ -18,6 +21,8 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from opentelemetry.trace import Tracer
 
 from gapwatch.analyzer.demo.fleet import Fleet, FleetOptions, FleetStats, SeededIdGenerator
+from gapwatch.analyzer.demo.synthetic import SyntheticFleet, SyntheticOptions
+from gapwatch.analyzer.model import assemble_traces
 from gapwatch.collector.ingest import IngestOptions, ingest_request
 from gapwatch.collector.validation import TimePolicy
 from gapwatch.collector.writer import ClickHouseSpanWriter
@@ -26,7 +31,30 @@ BATCH = 2_000
 
 
 def load_fleet(client: Client, options: FleetOptions) -> FleetStats:
-    """Run the fleet into memory, then ingest it in batches; returns the fleet's statistics."""
+    """Run the demo fleet into memory, then ingest it; returns the fleet's statistics."""
+    fleet: list[Fleet] = []
+
+    def emit(tracer_for: Callable[[str], Tracer]) -> None:
+        fleet.append(Fleet(options, tracer_for))
+        fleet[0].run()
+
+    _load(client, options.seed, emit)
+    return fleet[0].stats
+
+
+def load_synthetic(client: Client, options: SyntheticOptions) -> SyntheticFleet:
+    """Run a synthetic fleet into memory, then ingest it; returns the fleet (with its ledger)."""
+    fleet: list[SyntheticFleet] = []
+
+    def emit(tracer_for: Callable[[str], Tracer]) -> None:
+        fleet.append(SyntheticFleet(options, tracer_for))
+        fleet[0].run()
+
+    _load(client, options.seed, emit)
+    return fleet[0]
+
+
+def _load(client: Client, seed: int, emit: Callable[[Callable[[str], Tracer]], None]) -> None:
     exporter = InMemorySpanExporter()
     providers: dict[str, TracerProvider] = {}
 
@@ -34,13 +62,13 @@ def load_fleet(client: Client, options: FleetOptions) -> FleetStats:
         if service not in providers:
             provider = TracerProvider(
                 resource=Resource.create({"service.name": service, "service.version": "demo"}),
-                id_generator=SeededIdGenerator(options.seed + len(providers)),
+                id_generator=SeededIdGenerator(seed + len(providers)),
             )
             provider.add_span_processor(SimpleSpanProcessor(exporter))
             providers[service] = provider
         return providers[service].get_tracer("gapwatch.demo")
 
-    stats = Fleet(options, tracer_for).run()
+    emit(tracer_for)
     spans = exporter.get_finished_spans()
     writer = ClickHouseSpanWriter(client)
     ingest = IngestOptions(time_policy=TimePolicy(retention_days=0))
@@ -51,4 +79,5 @@ def load_fleet(client: Client, options: FleetOptions) -> FleetStats:
             raise RuntimeError(f"fleet spans rejected by ingest: {result.message}")
     for provider in providers.values():
         provider.shutdown()
-    return stats
+    # detectors and dashboards read the assembled model, as after any ingest
+    assemble_traces(client, client.database or "default")

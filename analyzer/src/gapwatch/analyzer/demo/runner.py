@@ -8,6 +8,7 @@ directory and recreates both each time; nothing else in the data directory is to
 
 from __future__ import annotations
 
+import json
 import shutil
 import time
 from collections.abc import Callable
@@ -22,7 +23,13 @@ from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor
 from opentelemetry.trace import Tracer
 
-from gapwatch.analyzer.demo.fleet import Fleet, FleetOptions, SeededIdGenerator
+from gapwatch.analyzer.demo.fleet import (
+    LEDGER,
+    Fleet,
+    FleetOptions,
+    InjectedGap,
+    SeededIdGenerator,
+)
 from gapwatch.analyzer.grafana import write_provisioning
 from gapwatch.analyzer.report import collect_report, render_html, render_markdown
 from gapwatch.analyzer.schema import create_analyzer_schema
@@ -157,6 +164,30 @@ def _print_proposals(proposals: list[dict[str, Any]], say: Callable[[str], None]
         title = proposal["title"] if len(proposal["title"]) <= 70 else proposal["title"][:69] + "…"
         say(f"      {proposal['priority']:<8}  {proposal['detector']:<26}  "
             f"{proposal['evidence_count']:>8}  {title}")
+    found, others = check_ledger(proposals)
+    say(f"      injected gaps found: {len(found)} of {len(LEDGER)}; other proposals: "
+        f"{len(others)}")
+    for gap in LEDGER:
+        if gap not in found:
+            where = "/".join(x for x in (gap.agent, gap.tool, gap.target_agent) if x)
+            say(f"      not found: {gap.detector} on {where}")
+
+
+def check_ledger(
+    proposals: list[dict[str, Any]],
+) -> tuple[list[InjectedGap], list[dict[str, Any]]]:
+    """The injected gaps some proposal reports, and the proposals that report none of them."""
+    found: list[InjectedGap] = []
+    others = []
+    for proposal in proposals:
+        subject = proposal["subject"]
+        subject = json.loads(subject) if isinstance(subject, str) else dict(subject)
+        hits = [gap for gap in LEDGER if gap.matches(proposal["detector"], subject)]
+        if hits:
+            found.extend(gap for gap in hits if gap not in found)
+        else:
+            others.append(proposal)
+    return found, others
 
 
 def _write_outputs(client: Any, options: DemoOptions) -> list[Path]:

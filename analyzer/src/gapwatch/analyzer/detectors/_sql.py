@@ -16,6 +16,8 @@ from functools import cache
 from importlib import resources
 from typing import Any, TypeVar
 
+from scipy import stats
+
 from gapwatch.analyzer.detectors.base import DetectionContext, Evidence, Finding
 
 PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*):([^}]+)\}")
@@ -116,6 +118,14 @@ def confidence(count: int, sessions: int, p_value: float | None = None) -> float
     else:
         value += 0.1
     return round(min(0.95, value), 2)
+
+
+def above_base_rate(events: int, trials: int, base_rate: float) -> float:
+    """One-sided binomial p-value of ``events`` in ``trials`` when the true rate is ``base_rate``:
+    how surprising the count is for a subject that only fails as often as anything does."""
+    if trials <= 0 or events <= 0:
+        return 1.0
+    return float(stats.binom.sf(events - 1, trials, min(max(base_rate, 0.0), 1.0)))
 
 
 def priority(score: float, *, high: float, medium: float) -> str:

@@ -1,9 +1,13 @@
-"""``cost_waste``: tokens spent on runs that failed, and on runs far above the agent's norm.
+"""``cost_waste``: tokens an agent spends on runs that fail late, and on runs far above its norm.
 
-A run is a trace, attributed to its first agent span (the root agent); its tokens are the sum of
-its inference spans (or the agent span's total when it has none). Waste is the tokens of failed
-runs plus, for successful runs above ``outlier_factor`` × the agent's median, the part above
-that line. Looping work is counted by ``retry_loop``.
+Tokens belong to the agent that spent them: the agent owning the model calls, a sub-agent deep in
+a trace as much as the trace's root. A run is one agent's part of a trace; its tokens are the sum
+of its inference spans (or its agent span's total when it has none). Waste is the tokens of
+failed runs — when failed runs cost more than the agent's successful ones (``failed_cost_factor``
+× their median: the agent keeps going instead of failing fast; a run that fails as cheaply as it
+succeeds is a failure for the other detectors, not a cost problem) — plus, for successful runs
+above ``outlier_factor`` × the median successful run, the part above that line. Looping work is
+counted by ``retry_loop``.
 """
 
 from __future__ import annotations
@@ -29,9 +33,9 @@ from gapwatch.analyzer.detectors.config import CostWasteThresholds
 
 class CostWasteDetector(SqlDetector):
     id = "cost_waste"
-    version = 1
+    version = 2  # 2: tokens of the agent that spent them; failed runs only when they run long
     defaults = CostWasteThresholds()
-    bound_thresholds = ("min_runs", "outlier_factor")
+    bound_thresholds = ("min_runs", "outlier_factor", "failed_cost_factor")
 
     def interpret(self, query: QueryResult, context: DetectionContext) -> list[Finding]:
         limits = thresholds_for(context, self.id, CostWasteThresholds())
@@ -61,13 +65,16 @@ class CostWasteDetector(SqlDetector):
             steps.append(
                 f"make `{agent}` fail fast: stop a run at the first unrecoverable error{cause} "
                 f"instead of spending more turns on it ({number(row['failed_tokens'])} tokens "
-                f"went to {row['failed_runs']} failed runs)"
+                f"went to {row['failed_runs']} failed runs, a median of "
+                f"{number(row['median_failed_tokens'])} tokens each against "
+                f"{number(row['median_tokens'])} for a successful run)"
             )
         if row["outlier_runs"]:
             steps.append(
                 f"cap a run's token budget near the p95 of {number(row['p95_tokens'])} tokens "
                 f"and look at the {row['outlier_runs']} runs above "
-                f"{limits.outlier_factor:g}× the median of {number(row['median_tokens'])} "
+                f"{limits.outlier_factor:g}× the successful median of "
+                f"{number(row['median_tokens'])} "
                 f"(sample traces) for context that could be trimmed or cached"
             )
         metrics = {
@@ -80,6 +87,7 @@ class CostWasteDetector(SqlDetector):
             "outlier_runs": row["outlier_runs"],
             "outlier_excess_tokens": int(row["outlier_excess"]),
             "median_tokens": float(row["median_tokens"]),
+            "median_failed_tokens": float(row["median_failed_tokens"]),
             "p95_tokens": float(row["p95_tokens"]),
             "top_failure": top_error,
         }

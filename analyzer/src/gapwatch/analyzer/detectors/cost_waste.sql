@@ -1,12 +1,13 @@
--- Returns, per (service, root agent), the tokens of all runs, of failed runs and above the outlier line (factor × the agent's median run), with evidence over the wasteful runs.
--- Parameters: database (Identifier), since, until (DateTime64(9)), min_runs (UInt32), outlier_factor (Float64).
+-- Returns, per (service, agent that spent the tokens), the tokens of all its runs, of failed runs that cost more than its successful ones, and above the outlier line (factor × the median successful run), with evidence over the wasteful runs.
+-- Parameters: database (Identifier), since, until (DateTime64(9)), min_runs (UInt32), outlier_factor, failed_cost_factor (Float64).
 WITH runs AS (
-    SELECT trace_id, service,
-        -- the root agent span: the earliest, its span id breaking ties; its outcome (one of a
-        -- fixed set, never a NUL) and failure share one state: fewer bytes per run
-        argMinIf(agent, span_order, span_type = 'agent') AS root_agent,
+    -- one run per (trace, agent): the agent owning the model calls spent their tokens, whether
+    -- it is the trace's root or a sub-agent far below it
+    SELECT trace_id, service, agent,
+        -- its outcome (one of a fixed set, never a NUL) and failure share one state, from the
+        -- agent's earliest run span in the trace; a run seen only through its model calls is ok
         argMinIf(concat(outcome, '\0', error_fingerprint), span_order, span_type = 'agent')
-            AS root_failure,
+            AS run_failure,
         -- inference spans hold the usage; an agent span may repeat the total, so it is only
         -- the fallback when a run has no inference spans (no double counting)
         if(sumIf(input_tokens + output_tokens, span_type = 'llm') > 0,
@@ -26,40 +27,57 @@ WITH runs AS (
                 toUInt64(toUnixTimestamp64Nano(timestamp)), 9223372036854775808)), 16, '0'),
                 span_id), '') AS span_order
         FROM {database:Identifier}.gapwatch_agent_spans
-        WHERE span_type IN ('agent', 'llm')
+        WHERE span_type IN ('agent', 'llm') AND agent != ''
             AND timestamp >= {since:DateTime64(9)} AND timestamp < {until:DateTime64(9)}
     )
-    GROUP BY trace_id, service
-    HAVING root_agent != '' AND tokens > 0
+    GROUP BY trace_id, service, agent
+    HAVING tokens > 0
+),
+judged AS (
+    SELECT trace_id, service, agent, tokens, session, started,
+        substring(run_failure, position(run_failure, '\0') + 1) AS run_error,
+        run_failure != '' AND substring(run_failure, 1, position(run_failure, '\0') - 1) != 'ok'
+            AS failed
+    FROM runs
 ),
 marked AS (
-    SELECT trace_id, service, root_agent, tokens, session, started,
-        substring(root_failure, position(root_failure, '\0') + 1) AS root_error,
-        quantileExact(0.5)(tokens) OVER (PARTITION BY service, root_agent) AS median_run_tokens,
-        substring(root_failure, 1, position(root_failure, '\0') - 1) != 'ok' AS failed,
-        NOT failed AND tokens > {outlier_factor:Float64} * median_run_tokens AS outlier
-    FROM runs
+    SELECT *,
+        quantileExactIf(0.5)(tokens, NOT failed) OVER (PARTITION BY service, agent)
+            AS median_ok_tokens,
+        quantileExactIf(0.5)(tokens, failed) OVER (PARTITION BY service, agent)
+            AS median_failed_tokens
+    FROM judged
+),
+wasteful AS (
+    SELECT *,
+        -- failing runs that keep going: they cost more than the agent's successful runs
+        failed AND median_failed_tokens >= {failed_cost_factor:Float64} * median_ok_tokens
+            AS costly_failure,
+        NOT failed AND tokens > {outlier_factor:Float64} * median_ok_tokens AS outlier
+    FROM marked
 )
 SELECT
-    service, root_agent AS agent,
+    service, agent,
     count() AS runs,
     sum(tokens) AS total_tokens,
-    any(median_run_tokens) AS median_tokens,
+    any(median_ok_tokens) AS median_tokens,
+    any(median_failed_tokens) AS median_failed_tokens,
     quantileExact(0.95)(tokens) AS p95_tokens,
-    countIf(failed) AS failed_runs,
-    sumIf(tokens, failed) AS failed_tokens,
+    countIf(costly_failure) AS failed_runs,
+    sumIf(tokens, costly_failure) AS failed_tokens,
+    countIf(failed) AS all_failed_runs,
     countIf(outlier) AS outlier_runs,
-    toUInt64(sumIf(tokens - {outlier_factor:Float64} * median_run_tokens, outlier)) AS outlier_excess,
-    countIf(failed OR outlier) AS count,
-    uniqExactIf(session, failed OR outlier) AS sessions,
-    minIf(started, failed OR outlier) AS first_seen,
-    maxIf(started, failed OR outlier) AS last_seen,
+    toUInt64(sumIf(tokens - {outlier_factor:Float64} * median_ok_tokens, outlier)) AS outlier_excess,
+    countIf(costly_failure OR outlier) AS count,
+    uniqExactIf(session, costly_failure OR outlier) AS sessions,
+    minIf(started, costly_failure OR outlier) AS first_seen,
+    maxIf(started, costly_failure OR outlier) AS last_seen,
     -- most tokens first: one sortable string per run (16 hex digits of the inverted tokens,
     -- then the trace id) is far cheaper for groupArraySorted than a tuple
     arrayMap(x -> substring(x, 17), groupArraySortedIf(10)(
-        concat(leftPad(hex(bitNot(tokens)), 16, '0'), trace_id), failed OR outlier)) AS traces,
-    sumMapIf([root_error], [toUInt64(1)], failed) AS errors
-FROM marked
-GROUP BY service, root_agent
+        concat(leftPad(hex(bitNot(tokens)), 16, '0'), trace_id), costly_failure OR outlier)) AS traces,
+    sumMapIf([run_error], [toUInt64(1)], costly_failure) AS errors
+FROM wasteful
+GROUP BY service, agent
 HAVING runs >= {min_runs:UInt32} AND count > 0
 ORDER BY failed_tokens + outlier_excess DESC, service, agent

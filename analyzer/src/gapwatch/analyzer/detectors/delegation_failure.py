@@ -1,9 +1,10 @@
 """``delegation_failure``: delegations from one agent to another that keep failing.
 
-Reads every delegation edge (caller → target, per ``gapwatch.delegation.category``). An edge
-whose failures are frequent and spread over sessions becomes a finding; when another target
-handles the same category clearly better, the proposal is to route there, otherwise to improve
-the target (or, for a category it mostly fails, to build a specialist).
+Reads every delegation edge (caller → target, per ``gapwatch.delegation.category``; the outcome
+is the callee run's). An edge whose failures are frequent, spread over sessions and significantly
+above the rate delegations fail at anyway becomes a finding; when another target handles the
+same category clearly better, the proposal is to route there, otherwise to improve the target
+(or, for a category it mostly fails, to build a specialist).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import Any
 from gapwatch.analyzer.detectors._sql import (
     QueryResult,
     SqlDetector,
+    above_base_rate,
     confidence,
     day,
     evidence,
@@ -31,7 +33,7 @@ MAX_EDGES = 10_000
 
 class DelegationFailureDetector(SqlDetector):
     id = "delegation_failure"
-    version = 1
+    version = 2  # 2: failures tested against a base rate
 
     def parameters(self, context: DetectionContext) -> dict[str, Any]:
         return window_parameters(context) | {"max_edges": MAX_EDGES}
@@ -45,8 +47,11 @@ class DelegationFailureDetector(SqlDetector):
                 and row["count"] >= limits.min_failure_rate * row["calls"]
                 and row["sessions"] >= limits.min_sessions
             ):
+                p_value = above_base_rate(row["count"], row["calls"], limits.base_failure_rate)
+                if p_value > limits.alpha:
+                    continue
                 better = _better_target(row, query.rows, limits)
-                findings.append(self._finding(row, better, query, context))
+                findings.append(self._finding(row, better, p_value, query, context))
             if len(findings) >= limits.max_findings:
                 break
         return findings
@@ -55,6 +60,7 @@ class DelegationFailureDetector(SqlDetector):
         self,
         row: dict[str, Any],
         better: dict[str, Any] | None,
+        p_value: float,
         query: QueryResult,
         context: DetectionContext,
     ) -> Finding:
@@ -108,13 +114,15 @@ class DelegationFailureDetector(SqlDetector):
             "alternative_failure_rate": (
                 round(better["count"] / better["calls"], 4) if better else None
             ),
+            "carrier_tools": sorted(name for name in row["tools"][0] if name),
+            "p_value": p_value,
         }
         return Finding(
             detector=self.id,
             detector_version=self.version,
             proposal_type=kind,
             priority=priority(failures * rate, high=10, medium=3),
-            confidence=confidence(failures, row["sessions"]),
+            confidence=confidence(failures, row["sessions"], p_value),
             subject=Subject(
                 service=row["service"],
                 agent=row["caller_agent"],

@@ -1,4 +1,4 @@
--- Returns every delegation edge (caller → target, by category) with calls, failures, outcome and error counts, and evidence over its failures.
+-- Returns every delegation edge (caller → target, by category) with calls, failures, outcome and error counts, the tools that carried it, and evidence over its failures.
 -- Parameters: database (Identifier), since, until (DateTime64(9)), max_edges (UInt32).
 SELECT
     service, caller_agent, target_agent, delegation_category,
@@ -13,6 +13,8 @@ SELECT
         if(outcome = 'ok', '1', '0'), leftPad(hex(bitXor(toUInt64(toUnixTimestamp64Nano(timestamp)), 9223372036854775807)), 16, '0'), trace_id)))), 1, 10) AS traces,
     sumMapIf([outcome], [toUInt64(1)], outcome != 'ok') AS outcomes,
     sumMapIf([error_fingerprint], [toUInt64(1)], outcome != 'ok') AS errors,
+    -- the caller's tools that carried the delegation (agents called as tools)
+    sumMapIf([tool], [toUInt64(1)], tool != '') AS tools,
     quantileExact(0.5)(duration_ns) AS median_duration_ns
 FROM {database:Identifier}.gapwatch_agent_spans
 WHERE span_type = 'delegation'

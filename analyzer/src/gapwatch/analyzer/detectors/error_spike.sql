@@ -3,7 +3,9 @@
 -- Counts come from narrow columns over every span; the evidence columns are computed over the
 -- failures only (recent ones, and the baseline's for their fingerprints).
 WITH scoped AS (
-    SELECT service, span_type, agent, tool, target_agent, timestamp, outcome, session_id,
+    -- a delegation edge is named by its caller and target, whatever its own agent column says
+    SELECT service, span_type, if(span_type = 'delegation', caller_agent, agent) AS owner, tool,
+        target_agent, timestamp, outcome, session_id,
         trace_id, error_fingerprint,
         timestamp >= {recent_since:DateTime64(9)} AS recent, outcome != 'ok' AS failed
     FROM {database:Identifier}.gapwatch_agent_spans
@@ -11,7 +13,7 @@ WITH scoped AS (
         AND timestamp >= {since:DateTime64(9)} AND timestamp < {until:DateTime64(9)}
 )
 SELECT
-    r.service AS service, r.span_type AS span_type, r.agent AS agent, r.tool AS tool,
+    r.service AS service, r.span_type AS span_type, r.owner AS agent, r.tool AS tool,
     r.target_agent AS target_agent,
     c.recent_calls AS recent_calls,
     r.count AS count,
@@ -24,7 +26,7 @@ SELECT
     r.recent_errors AS recent_errors,
     b.baseline_errors AS baseline_errors
 FROM (
-    SELECT service, span_type, agent, tool, target_agent,
+    SELECT service, span_type, owner, tool, target_agent,
         count() AS count,
         uniqExact(if(session_id = '', concat('trace:', trace_id), session_id)) AS sessions,
         min(timestamp) AS first_seen,
@@ -37,24 +39,24 @@ FROM (
         sumMap([error_fingerprint], [toUInt64(1)]) AS recent_errors
     FROM scoped
     WHERE recent AND failed
-    GROUP BY service, span_type, agent, tool, target_agent
+    GROUP BY service, span_type, owner, tool, target_agent
     HAVING count >= {min_errors:UInt32}
 ) AS r
 INNER JOIN (
-    SELECT service, span_type, agent, tool, target_agent,
+    SELECT service, span_type, owner, tool, target_agent,
         countIf(recent) AS recent_calls,
         countIf(NOT recent) AS baseline_calls,
         countIf(NOT recent AND failed) AS baseline_failures
     FROM scoped
-    GROUP BY service, span_type, agent, tool, target_agent
-) AS c ON c.service = r.service AND c.span_type = r.span_type AND c.agent = r.agent
+    GROUP BY service, span_type, owner, tool, target_agent
+) AS c ON c.service = r.service AND c.span_type = r.span_type AND c.owner = r.owner
     AND c.tool = r.tool AND c.target_agent = r.target_agent
 LEFT JOIN (
-    SELECT service, span_type, agent, tool, target_agent,
+    SELECT service, span_type, owner, tool, target_agent,
         sumMap([error_fingerprint], [toUInt64(1)]) AS baseline_errors
     FROM scoped
     WHERE NOT recent AND failed
-    GROUP BY service, span_type, agent, tool, target_agent
-) AS b ON b.service = r.service AND b.span_type = r.span_type AND b.agent = r.agent
+    GROUP BY service, span_type, owner, tool, target_agent
+) AS b ON b.service = r.service AND b.span_type = r.span_type AND b.owner = r.owner
     AND b.tool = r.tool AND b.target_agent = r.target_agent
 ORDER BY count DESC, service, span_type, agent, tool, target_agent

@@ -2,7 +2,8 @@
 
 Reads ``gapwatch.feedback`` ratings (negative: ≤ ``negative_rating`` on −1…1 / 0…1 scales, or
 ≤ ``negative_stars`` on a 1–5 scale) and ``gapwatch.user_correction`` events, per agent and
-tool. Frequent, spread-out negatives — a real share of what was rated — become a finding.
+tool. Frequent, spread-out negatives — a real share of what was rated, significantly above the
+share a good agent is rated down at anyway (a binomial test) — become a finding.
 """
 
 from __future__ import annotations
@@ -12,11 +13,13 @@ from typing import Any
 from gapwatch.analyzer.detectors._sql import (
     QueryResult,
     SqlDetector,
+    above_base_rate,
     confidence,
     day,
     evidence,
     pct,
     priority,
+    thresholds_for,
 )
 from gapwatch.analyzer.detectors.base import DetectionContext, Finding, Subject
 from gapwatch.analyzer.detectors.config import NegativeFeedbackThresholds
@@ -24,7 +27,7 @@ from gapwatch.analyzer.detectors.config import NegativeFeedbackThresholds
 
 class NegativeFeedbackDetector(SqlDetector):
     id = "negative_feedback"
-    version = 1
+    version = 2  # 2: negative ratings tested against a base rate
     defaults = NegativeFeedbackThresholds()
     bound_thresholds = (
         "min_count",
@@ -41,6 +44,12 @@ class NegativeFeedbackDetector(SqlDetector):
         agent, tool = row["agent"], row["tool"]
         target = f"`{tool}`" if row["span_type"] == "tool" and tool else f"`{agent}`"
         rated, negatives, corrected = row["rated"], row["negatives"], row["corrected"]
+        limits = thresholds_for(context, self.id, NegativeFeedbackThresholds())
+        p_value = None
+        if rated:
+            p_value = above_base_rate(negatives + corrected, rated, limits.base_negative_rate)
+            if p_value > limits.alpha:
+                return None
         parts = []
         if rated:
             parts.append(f"rated down in {negatives} of {rated} ratings ({pct(negatives, rated)})")
@@ -57,13 +66,14 @@ class NegativeFeedbackDetector(SqlDetector):
             "mean_rating": round(float(row["mean_rating"]), 3) if rated else None,
             "corrected_outputs": corrected,
             "corrections": row["correction_events"],
+            "p_value": p_value,
         }
         return Finding(
             detector=self.id,
             detector_version=self.version,
             proposal_type="tool_improvement" if is_tool else "prompt_update",
             priority=priority(row["count"], high=20, medium=8),
-            confidence=confidence(row["count"], row["sessions"]),
+            confidence=confidence(row["count"], row["sessions"], p_value),
             subject=Subject(
                 service=row["service"],
                 agent=agent,

@@ -1,7 +1,8 @@
 """``permission_blocked``: an agent keeps being refused the same kind of action.
 
-Groups refusals (``outcome = blocked``) by agent, tool and a resource pattern (the first two
-directories of the path, or the URL's host) and names the capability the agent was after —
+Groups refusals (``outcome = blocked``) by agent, tool and refusal rule (the refusal message's
+fingerprint: one policy refusing many paths is one gap), finds the pattern the refused resources
+share (their common directory, or the URL's host) and names the capability the agent was after —
 the reported ``gapwatch.desired_capability`` when there is one, else derived from tool and
 pattern — so a person can decide to grant it, scope it, or route the work elsewhere.
 """
@@ -9,6 +10,7 @@ pattern — so a person can decide to grant it, scope it, or route the work else
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
 from gapwatch.analyzer.detectors._sql import (
     QueryResult,
@@ -26,29 +28,31 @@ from gapwatch.analyzer.detectors.config import PermissionBlockedThresholds
 
 class PermissionBlockedDetector(SqlDetector):
     id = "permission_blocked"
-    version = 1
+    version = 2  # 2: one finding per refusal rule, with the refused resources' common pattern
     defaults = PermissionBlockedThresholds()
-    bound_thresholds = ("min_refusals", "min_sessions", "max_findings")
+    bound_thresholds = ("min_refusals", "min_sessions", "min_refusal_share", "max_findings")
 
     def finding(
         self, row: dict[str, Any], query: QueryResult, context: DetectionContext
     ) -> Finding | None:
-        agent, tool, pattern, count = row["agent"], row["tool"], row["pattern"], row["count"]
+        agent, tool, count = row["agent"], row["tool"], row["count"]
+        resources = [r for r in row["resources"] if r]
+        pattern = resource_pattern(resources)
         reported, reported_count = mode(*row["capabilities"])
         capability = reported or _derived_capability(tool, pattern)
-        reason, _ = mode(*row["reasons"])
         where = f"`{pattern}`" if pattern else "its targets"
         actor = f"`{agent}`" if agent else "the agent"
-        examples = ", ".join(f"`{r}`" for r in row["resources"]) or "not recorded"
+        examples = ", ".join(f"`{r}`" for r in resources[:5]) or "not recorded"
         metrics = {
             "refusals": count,
+            "calls": row["calls"],
             "resource_pattern": pattern,
             "desired_capability": capability,
             "capability_reported": bool(reported),
             "capability_reports": reported_count,
-            "reason_fingerprint": reason,
+            "reason_fingerprint": row["rule"],
             "example_reason": row["example_reason"],
-            "example_resources": list(row["resources"]),
+            "example_resources": resources[:5],
         }
         return Finding(
             detector=self.id,
@@ -57,7 +61,7 @@ class PermissionBlockedDetector(SqlDetector):
             priority=priority(count * min(row["sessions"], 5), high=50, medium=12),
             confidence=confidence(count, row["sessions"]),
             subject=Subject(
-                service=row["service"], agent=agent, tool=tool, extra=(("resource", pattern),)
+                service=row["service"], agent=agent, tool=tool, extra=(("rule", row["rule"]),)
             ),
             title=f"{actor} is refused `{tool}` on {where} ({count}×): wants {capability}",
             summary=(
@@ -81,6 +85,29 @@ class PermissionBlockedDetector(SqlDetector):
             evidence=evidence(row, context, query, metrics),
             severity=float(count),
         )
+
+
+def resource_pattern(resources: list[str]) -> str:
+    """What refused resources share: ``scheme://host/**`` for URLs of one host, the deepest
+    common directory (``src/**``) for paths, ``*`` when they share nothing, ``''`` for none."""
+    if not resources:
+        return ""
+    urls = [urlsplit(r) for r in resources if "://" in r]
+    if urls:
+        hosts = {(u.scheme, u.hostname or "") for u in urls}
+        if len(urls) == len(resources) and len(hosts) == 1:
+            scheme, host = hosts.pop()
+            return f"{scheme}://{host}/**"
+        return "*"
+    directories = [r.split("/")[:-1] for r in resources]
+    common: list[str] = []
+    for parts in zip(*directories, strict=False):
+        if len(set(parts)) != 1:
+            break
+        common.append(parts[0])
+    if not common or common == [""]:
+        return "*"
+    return "/".join(common) + "/**"
 
 
 def _derived_capability(tool: str, pattern: str) -> str:

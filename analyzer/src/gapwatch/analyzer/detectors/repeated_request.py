@@ -1,16 +1,21 @@
-"""``repeated_request``: the same request, in different words, across many sessions.
+"""``repeated_request``: users keep asking for something the agent does not deliver.
 
-The query normalizes each agent run's request text (``gapwatch.task``, OpenInference
-``input.value``, the last user message …), keeps the most frequent distinct ones and pairs those
-within an ``ngramDistanceUTF8`` threshold. Pairs are joined into clusters here (union–find, so
-the result does not depend on row order). A cluster asked in several sessions — above all when
-those sessions ended unresolved (failed, rated down, corrected) — points at a missing capability.
+Only requests users made of user-facing runs count (a sub-agent's task text is its caller's).
+The screening query normalizes each request text (``gapwatch.task``, OpenInference
+``input.value``, the first user message …), keeps the most frequent distinct ones and pairs those
+within an ``ngramDistanceUTF8`` threshold; pairs are joined into clusters here (union–find, so
+the result does not depend on row order).
 
-Two queries: ``repeated_request.sql`` keeps the most frequent normalized requests with their
-similar ones (runs only); after clustering, ``repeated_request_evidence.sql`` returns each
-clustered request's evidence with the distinct (and unresolved) sessions of its whole cluster,
-merged from aggregate states in ClickHouse instead of shipping session lists here. The evidence
-records the second query.
+Repetition alone is not a gap: popular requests that succeed are how people use the agent. A
+cluster is a gap when the repetition shows the agent did not deliver — sessions where a run
+failed, was rated down or corrected by hand, where the request came again in the same session
+(a follow-up that rephrases it) or from the same user soon after. Those sessions must be several,
+a real share of the sessions asking it, and significantly more than the fleet's own rate of runs
+gone badly (a binomial test). Common requests that are resolved yield nothing.
+
+Two queries: ``repeated_request.sql`` screens (texts and similar texts, runs only);
+``repeated_request_evidence.sql`` judges every run of the clustered requests and returns one row
+per cluster. The evidence records the second query.
 """
 
 from __future__ import annotations
@@ -21,24 +26,27 @@ from typing import Any
 from gapwatch.analyzer.detectors._sql import (
     QueryResult,
     SqlDetector,
+    above_base_rate,
     confidence,
     evidence,
     priority,
     quote,
     run_query,
     thresholds_for,
-    utc,
     window_parameters,
 )
 from gapwatch.analyzer.detectors.base import DetectionContext, Finding, Subject
 from gapwatch.analyzer.detectors.config import RepeatedRequestThresholds
 
+# the fleet's rate of runs gone badly never counts as lower than this
+_MIN_BASE_RATE = 0.02
+
 
 class RepeatedRequestDetector(SqlDetector):
     id = "repeated_request"
-    version = 2  # 2: a screening query, then an evidence query for the reported subjects
+    version = 3  # 3: a gap only when sessions went undelivered; user-facing runs only
     defaults = RepeatedRequestThresholds()
-    bound_thresholds = ("max_texts", "max_distance")
+    bound_thresholds = ("max_texts", "max_distance", "negative_rating", "negative_stars")
 
     def evidence_parameters(
         self, context: DetectionContext, subjects: list[tuple[str, str, int]]
@@ -48,69 +56,78 @@ class RepeatedRequestDetector(SqlDetector):
         return window_parameters(context) | {
             "negative_rating": limits.negative_rating,
             "negative_stars": limits.negative_stars,
+            "reask_within_s": float(limits.reask_within_s),
             "subjects": subjects,
         }
 
     def interpret(self, query: QueryResult, context: DetectionContext) -> list[Finding]:
         limits = thresholds_for(context, self.id, RepeatedRequestThresholds())
+        # a cluster of one text can still repeat across sessions; it needs no partner
         subjects = [
             (member["service"], member["norm"], number)
             for number, members in enumerate(_clusters(query.rows))
             for member in members
+            if len(members) > 1 or member["count"] >= limits.min_sessions
         ]
         if not subjects:
             return []
+        fleet_runs = max(int(query.rows[0]["fleet_runs"]), 1)
+        base_rate = max(int(query.rows[0]["fleet_bad_runs"]) / fleet_runs, _MIN_BASE_RATE)
         detail = run_query(
             context, f"{self.id}_evidence", self.evidence_parameters(context, subjects)
         )
-        clusters: dict[int, list[dict[str, Any]]] = {}
-        for row in detail.rows:
-            clusters.setdefault(int(row["cluster"]), []).append(row)
         findings = []
-        for _, members in sorted(clusters.items()):
-            sessions, unresolved = members[0]["sessions"], members[0]["unresolved_sessions"]
-            if sessions < limits.min_sessions:
-                continue
+        for row in detail.rows:
+            sessions, unresolved = int(row["sessions"]), int(row["unresolved_sessions"])
             if (
-                unresolved < limits.min_unresolved_sessions
-                and sessions < limits.min_sessions_when_resolved
+                sessions < limits.min_sessions
+                or unresolved < limits.min_unresolved_sessions
+                or unresolved < limits.min_unresolved_share * sessions
             ):
                 continue
-            findings.append(self._finding(members, sessions, unresolved, detail, context))
+            p_value = above_base_rate(unresolved, sessions, base_rate)
+            if p_value > limits.alpha:
+                continue
+            findings.append(self._finding(row, base_rate, p_value, detail, context))
         findings.sort(key=lambda f: (-f.severity, f.subject.service, f.title))
         return findings[: limits.max_findings]
 
     def _finding(
         self,
-        members: list[dict[str, Any]],
-        sessions: int,
-        unresolved: int,
+        row: dict[str, Any],
+        base_rate: float,
+        p_value: float,
         query: QueryResult,
         context: DetectionContext,
     ) -> Finding:
-        lead = max(members, key=lambda m: (m["count"], m["norm"]))
-        agents: dict[str, int] = {}
-        for member in members:
-            for name, count in zip(*member["agents"], strict=True):
-                agents[name] = agents.get(name, 0) + int(count)
+        sessions, unresolved = int(row["sessions"]), int(row["unresolved_sessions"])
+        variants = dict(zip(*row["variants"], strict=True))
+        lead = min(variants, key=lambda norm: (-variants[norm], norm))
+        agents = {name: int(count) for name, count in zip(*row["agents"], strict=True)}
         agent = min(agents, key=lambda name: (-agents[name], name)) if agents else ""
-        asked = quote(lead["example"], 100)
-        count = sum(m["count"] for m in members)
+        asked = quote(row["example"], 100)
         share = unresolved / sessions
-        traces = sorted({t for m in members for t in m["traces"]})
-        row = {
-            "count": count,
-            "sessions": sessions,
-            "first_seen": min(utc(m["first_seen"]) for m in members),
-            "last_seen": max(utc(m["last_seen"]) for m in members),
-            "traces": traces[:10],
-        }
+        causes = [
+            f"{row[key]} {words}"
+            for key, words in (
+                ("failed_sessions", "with a failed run"),
+                ("rated_down_sessions", "rated down or corrected"),
+                ("reasked_sessions", "asked again soon after"),
+            )
+            if row[key]
+        ]
         metrics = {
-            "requests": count,
+            "requests": row["count"],
             "sessions": sessions,
             "unresolved_sessions": unresolved,
             "unresolved_share": round(share, 4),
-            "variants": sorted(m["norm"] for m in members)[:10],
+            "failed_sessions": row["failed_sessions"],
+            "rated_down_sessions": row["rated_down_sessions"],
+            "reasked_sessions": row["reasked_sessions"],
+            "users": row["users"],
+            "fleet_bad_run_rate": round(base_rate, 4),
+            "p_value": p_value,
+            "variants": sorted(variants)[:10],
             "agents": agents,
         }
         handled_by = f"`{agent}`" if agent else "the agent"
@@ -119,34 +136,35 @@ class RepeatedRequestDetector(SqlDetector):
             change = (
                 f'Give {handled_by} a capability for "{asked}": a tool or a written workflow '
                 f"that completes it end to end. It was asked in {sessions} sessions and "
-                f"{unresolved} of them ended unresolved, so what exists today does not do it."
+                f"{unresolved} of them went undelivered, so what exists today does not do it."
             )
         else:
             kind = "prompt_update"
             change = (
-                f'Turn "{asked}" into a saved workflow or shortcut for {handled_by} (or answer '
-                f"it in the instructions/docs): users asked it in {sessions} sessions"
-                + (f", {unresolved} unresolved." if unresolved else ".")
+                f'Find out from the sample traces why "{asked}" goes undelivered in '
+                f"{unresolved} of {sessions} sessions and teach {handled_by} the missing step "
+                f"(instructions, a worked example, or the tool it lacks)."
             )
-        key = hashlib.blake2b(lead["norm"].encode(), digest_size=6).hexdigest()
+        key = hashlib.blake2b(lead.encode(), digest_size=6).hexdigest()
         return Finding(
             detector=self.id,
             detector_version=self.version,
             proposal_type=kind,
-            priority=priority(unresolved + sessions / 4, high=10, medium=4),
-            confidence=confidence(count, sessions),
-            subject=Subject(service=lead["service"], agent=agent, extra=(("request", key),)),
-            title=f'"{quote(lead["example"], 60)}" asked in {sessions} sessions, '
+            priority=priority(unresolved * share, high=8, medium=3),
+            confidence=confidence(unresolved, sessions, p_value),
+            subject=Subject(service=row["service"], agent=agent, extra=(("request", key),)),
+            title=f'"{quote(row["example"], 60)}" asked in {sessions} sessions, '
             f"{unresolved} unresolved",
             summary=(
-                f'The same request ("{asked}", {len(members)} wordings) was made {count} times '
-                f"in {sessions} sessions; {unresolved} sessions ended unresolved "
-                f"(failed, rated down or corrected by hand)."
+                f'Users asked {handled_by} "{asked}" ({len(variants)} wordings) {row["count"]} '
+                f"times in {sessions} sessions; {unresolved} sessions went undelivered ("
+                + ", ".join(causes)
+                + f"), against {base_rate:.0%} of runs going badly across the fleet."
             ),
             proposed_change=change,
             expected_impact=(
-                f"Up to {unresolved} unresolved sessions per {context.window} resolved, "
-                f"and the repeated asking in {sessions} sessions shortened."
+                f"Up to {unresolved} undelivered sessions per {context.window} resolved, and "
+                f"the asking again that followed them."
             ),
             risk="Low to medium: a new capability needs its own permissions and tests.",
             evidence=evidence(row, context, query, metrics),

@@ -1,62 +1,80 @@
--- Returns, for the clustered requests only (subjects: service, normalized request, cluster number), each request's runs, latest wording, agents, first/last seen and sample traces (unresolved first), with the distinct sessions and unresolved sessions of its whole cluster.
--- Parameters: database (Identifier), since, until (DateTime64(9)), negative_rating, negative_stars (Float64), subjects (Array(Tuple(String, String, UInt32))).
+-- Returns, per cluster of similar requests (subjects: service, normalized request, cluster number), its runs, sessions and the sessions the agent did not deliver in (a run failed, was rated down or corrected, or the same request came again in the session or from the same user soon after), with wordings, agents, first/last seen and sample traces (undelivered first).
+-- Parameters: database (Identifier), since, until (DateTime64(9)), negative_rating, negative_stars, reask_within_s (Float64), subjects (Array(Tuple(String, String, UInt32))).
 WITH {subjects:Array(Tuple(String, String, UInt32))} AS subjects,
-texts AS (
-    -- one row per distinct (service, raw text, agent) first: the normalization below then runs
-    -- once per distinct text, and sessions stay aggregate states until the cluster merges them
-    SELECT service, request_text, agent,
-        count() AS runs,
-        -- the latest run (span id breaks ties) as one sortable string: time, then span id
-        max(concat(leftPad(hex(bitXor(toUInt64(toUnixTimestamp64Nano(timestamp)), 9223372036854775808)), 16, '0'),
-                   span_id)) AS latest,
-        uniqExactState(session) AS session_state,
-        uniqExactIfState(session, ifNull(unresolved, false)) AS unresolved_state,
-        min(timestamp) AS first_run,
-        max(timestamp) AS last_run,
-        -- unresolved first, then newest: one sortable string per run (flag, 16 hex digits of
-        -- the inverted time, trace id) is far cheaper for groupArraySorted than a tuple
-        groupArraySortedState(50)(concat(
-            if(ifNull(unresolved, false), '0', '1'),
-            leftPad(hex(bitXor(toUInt64(toUnixTimestamp64Nano(timestamp)), 9223372036854775807)), 16, '0'),
-            trace_id)) AS trace_state
+clustered AS (
+    -- the distinct raw texts of the clusters with their cluster: the normalization runs once per
+    -- distinct text, and the runs below find their cluster by the raw text
+    SELECT service, request_text, norm, subjects[subject].3 AS cluster
     FROM (
-        SELECT service, request_text, agent, timestamp, span_id, trace_id,
-            if(session_id = '', concat('trace:', trace_id), session_id) AS session,
-            outcome != 'ok' OR corrections > 0
-                OR feedback_score <= {negative_rating:Float64}
-                OR (feedback_score > 1 AND feedback_score <= {negative_stars:Float64}) AS unresolved
-        FROM {database:Identifier}.gapwatch_agent_spans
-        WHERE span_type = 'agent' AND request_text != ''
-            AND timestamp >= {since:DateTime64(9)} AND timestamp < {until:DateTime64(9)}
-    )
-    GROUP BY service, request_text, agent
-),
-members AS (
-    SELECT service, norm, any(subjects[subject].3) AS cluster,
-        sum(runs) AS count,
-        argMax(request_text, latest) AS example,
-        sumMap([agent], [runs]) AS agents,
-        min(first_run) AS first_seen,
-        max(last_run) AS last_seen,
-        arraySlice(arrayDistinct(arrayMap(x -> substring(x, 18),
-            groupArraySortedMerge(50)(trace_state))), 1, 10) AS traces,
-        uniqExactMergeState(session_state) AS member_sessions,
-        uniqExactIfMergeState(unresolved_state) AS member_unresolved
-    FROM (
-        SELECT *,
+        SELECT service, request_text,
             trimBoth(replaceRegexpAll(lowerUTF8(request_text), '[^\\p{L}\\p{N}]+', ' ')) AS norm,
             arrayFirstIndex(s -> s.1 = service AND s.2 = norm, subjects) AS subject
-        FROM texts
+        FROM {database:Identifier}.gapwatch_agent_spans
+        WHERE span_type = 'agent' AND caller_agent = '' AND request_text != ''
+            AND timestamp >= {since:DateTime64(9)} AND timestamp < {until:DateTime64(9)}
+        GROUP BY service, request_text
     )
     WHERE subject > 0
-    GROUP BY service, norm
+),
+runs AS (
+    SELECT c.cluster AS cluster, c.norm AS norm, r.service AS service,
+        r.request_text AS request_text, r.agent AS agent, r.timestamp AS timestamp,
+        r.span_id AS span_id, r.trace_id AS trace_id, r.user_id AS user_id,
+        if(r.session_id = '', concat('trace:', r.trace_id), r.session_id) AS session,
+        r.outcome != 'ok' AS failed,
+        r.corrections > 0 AS corrected,
+        ifNull(r.feedback_score <= {negative_rating:Float64}
+               OR (r.feedback_score > 1 AND r.feedback_score <= {negative_stars:Float64}), false)
+            AS rated_down
+    FROM {database:Identifier}.gapwatch_agent_spans AS r
+    INNER JOIN clustered AS c ON c.service = r.service AND c.request_text = r.request_text
+    WHERE r.span_type = 'agent' AND r.caller_agent = '' AND r.request_text != ''
+        AND r.timestamp >= {since:DateTime64(9)} AND r.timestamp < {until:DateTime64(9)}
+),
+marked AS (
+    SELECT *,
+        -- asked again later in the same session: the earlier answer did not do it
+        count() OVER (PARTITION BY cluster, session ORDER BY timestamp, span_id
+                      ROWS BETWEEN 1 FOLLOWING AND UNBOUNDED FOLLOWING) > 0 AS asked_again,
+        -- the same user asking again soon, in another session
+        leadInFrame(toNullable(timestamp)) OVER (PARTITION BY cluster, user_id
+                      ORDER BY timestamp, span_id ROWS BETWEEN CURRENT ROW AND 1 FOLLOWING)
+            AS next_by_user
+    FROM runs
+),
+judged AS (
+    SELECT *,
+        asked_again OR (user_id != '' AND next_by_user IS NOT NULL
+            AND dateDiff('millisecond', timestamp, assumeNotNull(next_by_user))
+                <= {reask_within_s:Float64} * 1000) AS reasked,
+        failed OR corrected OR rated_down OR reasked AS undelivered
+    FROM marked
 )
-SELECT service, norm, cluster, count, example, agents, first_seen, last_seen, traces,
-    -- distinct over the whole cluster: the sessions' states merged across its requests
-    uniqExactMerge(member_sessions) OVER (PARTITION BY cluster) AS sessions,
-    uniqExactIfMerge(member_unresolved) OVER (PARTITION BY cluster) AS unresolved_sessions
-FROM members
-ORDER BY cluster, service, norm
--- the filters on the normalized text stay above the aggregation of raw texts (pushed below it,
+SELECT
+    cluster,
+    any(service) AS service,
+    count() AS count,
+    uniqExact(session) AS sessions,
+    uniqExactIf(session, undelivered) AS unresolved_sessions,
+    uniqExactIf(session, failed) AS failed_sessions,
+    uniqExactIf(session, rated_down OR corrected) AS rated_down_sessions,
+    uniqExactIf(session, reasked) AS reasked_sessions,
+    uniqExactIf(user_id, user_id != '') AS users,
+    sumMap([norm], [toUInt64(1)]) AS variants,
+    sumMap([agent], [toUInt64(1)]) AS agents,
+    -- the latest wording (span id breaks ties), keyed by one sortable string
+    argMax(request_text, concat(leftPad(hex(bitXor(toUInt64(toUnixTimestamp64Nano(timestamp)), 9223372036854775808)), 16, '0'), span_id)) AS example,
+    min(timestamp) AS first_seen,
+    max(timestamp) AS last_seen,
+    -- undelivered first, then newest: one sortable string per run (flag, 16 hex digits of the
+    -- inverted time, trace id) is far cheaper for groupArraySorted than a tuple
+    arraySlice(arrayDistinct(arrayMap(x -> substring(x, 18), groupArraySorted(50)(concat(
+        if(undelivered, '0', '1'),
+        leftPad(hex(bitXor(toUInt64(toUnixTimestamp64Nano(timestamp)), 9223372036854775807)), 16, '0'),
+        trace_id)))), 1, 10) AS traces
+FROM judged
+GROUP BY cluster
+ORDER BY cluster
+-- the filter on the normalized text stays above the aggregation of raw texts (pushed below it,
 -- the normalization would run once per run instead of once per distinct text)
 SETTINGS query_plan_filter_push_down = 0

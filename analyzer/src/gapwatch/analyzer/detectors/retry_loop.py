@@ -1,8 +1,10 @@
 """``retry_loop``: the same tool called with the same arguments again and again in one trace.
 
 A loop is ≥ N calls of one tool with identical arguments (``arguments_hash``) in a trace, or
-``gapwatch.attempt`` reaching N when arguments are not captured. Wasted work is every call but
-the last, the time those calls took and the model tokens spent while the loop went round.
+``gapwatch.attempt`` reaching N when arguments are not captured. An (agent, tool) needs several
+loops, and loops in a real share of the traces that call the tool, so a rare stutter in heavy
+traffic is not reported. Wasted work is every call but the last, the time those calls took and
+the model tokens spent while the loop went round.
 """
 
 from __future__ import annotations
@@ -27,9 +29,9 @@ from gapwatch.analyzer.detectors.config import RetryLoopThresholds
 
 class RetryLoopDetector(SqlDetector):
     id = "retry_loop"
-    version = 1
+    version = 2  # 2: loops must be a share of the traces calling the tool
     defaults = RetryLoopThresholds()
-    bound_thresholds = ("min_repeats", "min_loops", "max_findings")
+    bound_thresholds = ("min_repeats", "min_loops", "min_loop_share", "max_findings")
 
     def finding(
         self, row: dict[str, Any], query: QueryResult, context: DetectionContext
@@ -59,6 +61,7 @@ class RetryLoopDetector(SqlDetector):
             )
         metrics = {
             "loops": loops,
+            "tool_traces": row["tool_traces"],
             "wasted_calls": wasted_calls,
             "max_repeats": row["max_repeats"],
             "wasted_seconds": round(row["wasted_ns"] / 1e9, 3),

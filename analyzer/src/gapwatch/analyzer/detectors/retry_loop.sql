@@ -1,5 +1,5 @@
--- Returns tools an agent calls again and again with identical arguments (or attempt numbers) inside one trace: loops, wasted calls, time and tokens, sessions, first/last seen, sample traces.
--- Parameters: database (Identifier), since, until (DateTime64(9)), min_repeats, min_loops, max_findings (UInt32).
+-- Returns tools an agent calls again and again with identical arguments (or attempt numbers) inside one trace: loops, the traces calling the tool, wasted calls, time and tokens, sessions, first/last seen, sample traces.
+-- Parameters: database (Identifier), since, until (DateTime64(9)), min_repeats, min_loops, max_findings (UInt32), min_loop_share (Float64).
 WITH candidates AS (
     -- cheap first pass: the traces with a (trace, tool, arguments) key that repeats. Only calls
     -- with arguments or a high attempt number can make one, and the trace id is grouped by its
@@ -38,10 +38,20 @@ loops AS (
         FROM calls
     )
     WHERE span_type = 'tool' AND repeats >= {min_repeats:UInt32}
+),
+tool_traces AS (
+    -- how many traces called each looping tool: loops must be a real share of them
+    SELECT service, agent, tool, uniq(trace_id) AS traces
+    FROM {database:Identifier}.gapwatch_agent_spans
+    WHERE span_type = 'tool'
+        AND timestamp >= {since:DateTime64(9)} AND timestamp < {until:DateTime64(9)}
+        AND (service, agent, tool) IN (SELECT service, agent, tool FROM loops)
+    GROUP BY service, agent, tool
 )
 SELECT
     l.service AS service, l.agent AS agent, l.tool AS tool,
     count() AS count,
+    any(t.traces) AS tool_traces,
     uniqExact(l.session) AS sessions,
     min(l.started) AS first_seen,
     max(l.ended) AS last_seen,
@@ -57,7 +67,8 @@ SELECT
     sum(l.failed_calls) AS failed_calls,
     sumMap(l.errors) AS errors
 FROM loops AS l
+INNER JOIN tool_traces AS t ON t.service = l.service AND t.agent = l.agent AND t.tool = l.tool
 GROUP BY l.service, l.agent, l.tool
-HAVING count >= {min_loops:UInt32}
+HAVING count >= {min_loops:UInt32} AND count >= tool_traces * {min_loop_share:Float64}
 ORDER BY wasted_calls DESC, service, agent, tool
 LIMIT {max_findings:UInt32}

@@ -1,5 +1,5 @@
 -- Returns tools that report failures as normal results (error payload, span status OK), per (service, agent, tool, fingerprint): count, the tool's calls, sessions, first/last seen, sample traces.
--- Parameters: database (Identifier), since, until (DateTime64(9)), min_count, min_sessions, max_findings (UInt32).
+-- Parameters: database (Identifier), since, until (DateTime64(9)), min_count, min_sessions, max_findings (UInt32), min_rate (Float64).
 WITH calls AS (
     SELECT service, agent, tool, count() AS calls
     FROM {database:Identifier}.gapwatch_agent_spans
@@ -29,5 +29,6 @@ FROM (
     HAVING count >= {min_count:UInt32} AND sessions >= {min_sessions:UInt32}
 ) AS s
 INNER JOIN calls AS c ON c.service = s.service AND c.agent = s.agent AND c.tool = s.tool
+WHERE s.count >= c.calls * {min_rate:Float64}
 ORDER BY count DESC, service, agent, tool, error_fingerprint
 LIMIT {max_findings:UInt32}

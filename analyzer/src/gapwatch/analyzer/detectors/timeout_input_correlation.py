@@ -4,7 +4,8 @@ The query buckets each tool's calls by ``gapwatch.input.size`` (two significant 
 boundary between buckets is a candidate threshold; the one that best separates timeouts —
 most of the calls above time out, almost none below, Fisher's exact test significant — is
 reported as "times out on inputs above ~N lines: 14/15 above, 0/420 below". Without timeouts,
-the same search looks for a latency jump (geometric means, Welch's t-test).
+the same search looks for a latency jump (geometric means, Welch's t-test) that is a cliff, not
+a tool taking longer in step with a larger input: the time per unit of input must jump too.
 
 Two queries: ``timeout_input_correlation.sql`` returns the size buckets of every tool (counts and
 sums only); the splits are searched here, the ``max_findings`` strongest subjects kept (timeouts
@@ -55,7 +56,7 @@ class Split:
 
 class TimeoutInputCorrelationDetector(SqlDetector):
     id = "timeout_input_correlation"
-    version = 2  # 2: a screening query, then an evidence query for the reported subjects
+    version = 3  # 3: a slowdown must outgrow the input (time per unit of input jumps too)
 
     def parameters(self, context: DetectionContext) -> dict[str, Any]:
         limits = thresholds_for(context, self.id, TimeoutInputCorrelationThresholds())
@@ -329,25 +330,41 @@ def find_slowdown_split(
         return None
     # every boundary at once: (count, sum, sum of squares) of completed calls' log-latency below
     # (running sums, added in bucket order) and above it
+    # (and the sum of log-sizes, for the latency per unit of input)
     completed = np.array(
-        [(int(b[1]) - int(b[2]), float(b[3]), float(b[4])) for b in buckets], dtype=np.float64
+        [
+            (
+                int(b[1]) - int(b[2]),
+                float(b[3]),
+                float(b[4]),
+                (int(b[1]) - int(b[2])) * math.log(max(float(b[0]), 1e-9)),
+            )
+            for b in buckets
+        ],
+        dtype=np.float64,
     )
     running = np.cumsum(completed, axis=0)
     below, above = running[:-1], running[-1] - running[:-1]
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         low_n, low_mean = below[:, 0], below[:, 1] / below[:, 0]
         high_n, high_mean = above[:, 0], above[:, 1] / above[:, 0]
+        # how much more each unit of input costs above than below: 1 when time grows in step
+        # with the input, more at a cliff
+        unit_slowdown = np.exp(
+            (high_mean - low_mean) - (above[:, 3] / above[:, 0] - below[:, 3] / below[:, 0])
+        )
         candidates = np.flatnonzero(
             (low_n >= 2)
             & (high_n >= 2)
             & (np.minimum(low_n, high_n) >= limits.min_calls_per_side)
             & (np.exp(high_mean - low_mean) >= limits.min_slowdown * (1 - 1e-9))
+            & (unit_slowdown >= limits.min_unit_slowdown * (1 - 1e-9))
         )
     # the largest slowdown that is significant wins; ties go to the smaller threshold. Welch's
     # test runs from the largest slowdown down until one is significant.
     ranked: list[tuple[float, int, tuple[float, float, float], tuple[float, float, float]]] = []
     for candidate in candidates:
-        low, high = _log_stats(*below[candidate]), _log_stats(*above[candidate])
+        low, high = _log_stats(*below[candidate][:3]), _log_stats(*above[candidate][:3])
         if low is None or high is None:
             continue
         slowdown = math.exp(high[1] - low[1])

@@ -1,8 +1,10 @@
 """``tool_failure_hotspot``: a tool that keeps failing the same way across sessions.
 
-Groups failed tool calls (errors and timeouts) by tool and normalized error fingerprint, keeps
-the modes that are frequent, spread over sessions and a real share of the tool's calls, and
-proposes a fix matched to the kind of failure (transient, bad input, missing target, other).
+Groups failed tool calls (errors and timeouts) by the agent that made them, the tool and the
+normalized error fingerprint, keeps the modes that are frequent, spread over sessions and a real
+share of the agent's calls of the tool — significantly above the rate any tool fails at anyway
+(a binomial test, so the failures needed grow with the calls) — and proposes a fix matched to
+the kind of failure (transient, bad input, missing target, other).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from typing import Any
 from gapwatch.analyzer.detectors._sql import (
     QueryResult,
     SqlDetector,
+    above_base_rate,
     confidence,
     day,
     evidence,
@@ -20,6 +23,7 @@ from gapwatch.analyzer.detectors._sql import (
     priority,
     quote,
     seconds,
+    thresholds_for,
 )
 from gapwatch.analyzer.detectors.base import DetectionContext, Finding, Subject
 from gapwatch.analyzer.detectors.config import ToolFailureHotspotThresholds
@@ -39,7 +43,7 @@ _NOT_FOUND = re.compile(r"not found|\b404\b|no such|does not exist|ENOENT|unknow
 
 class ToolFailureHotspotDetector(SqlDetector):
     id = "tool_failure_hotspot"
-    version = 1
+    version = 2  # 2: failures tested against a base rate
     defaults = ToolFailureHotspotThresholds()
     bound_thresholds = ("min_failures", "min_sessions", "min_failure_rate", "max_findings")
 
@@ -47,6 +51,10 @@ class ToolFailureHotspotDetector(SqlDetector):
         self, row: dict[str, Any], query: QueryResult, context: DetectionContext
     ) -> Finding | None:
         tool, agent, failures, calls = row["tool"], row["agent"], row["count"], row["calls"]
+        limits = thresholds_for(context, self.id, ToolFailureHotspotThresholds())
+        p_value = above_base_rate(failures, calls, limits.base_failure_rate)
+        if p_value > limits.alpha:
+            return None
         mode = row["error_fingerprint"] or row["error_type"]
         rate = failures / calls
         who = f" by `{agent}`" if agent else ""
@@ -61,13 +69,14 @@ class ToolFailureHotspotDetector(SqlDetector):
             "example_message": row["example"],
             "failure_kind": kind,
             "p95_duration_s": round(row["p95_duration_ns"] / 1e9, 3),
+            "p_value": p_value,
         }
         return Finding(
             detector=self.id,
             detector_version=self.version,
             proposal_type="tool_improvement",
             priority=priority(failures * max(rate, 0.1), high=10, medium=3),
-            confidence=confidence(failures, row["sessions"]),
+            confidence=confidence(failures, row["sessions"], p_value),
             subject=Subject(
                 service=row["service"],
                 agent=agent,

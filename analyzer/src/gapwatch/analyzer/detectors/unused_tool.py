@@ -56,6 +56,7 @@ class UnusedToolDetector(SqlDetector):
             row
             for row in detail.rows
             if row["count"] >= limits.min_offers
+            and row["sessions"] >= limits.min_sessions
             and int(row["calls"]) <= row["count"] * limits.max_call_rate
         ]
         return super().interpret(QueryResult(rows, detail.sql, detail.parameters), context)

@@ -1,10 +1,14 @@
 """``version_regression``: an agent got worse after its version (agent, prompt, service) changed.
 
-Per agent and version kind, the two most recently introduced versions with enough spans are
-compared: error rate (Fisher's exact test), latency of agent runs (Welch's t-test on log
-durations) and tokens per span (Welch's t-test). Each test must be significant at ``alpha``
-divided by three (Bonferroni) and exceed a minimum effect, so noise between equal versions
-does not qualify.
+Like is compared with like: an agent's spans are its own runs and the tool and model calls it
+owns, each under the version of the run it belongs to; a delegation span carrying a version
+attribute (often the caller's) is not a run of the agent it invokes. Per agent and version kind,
+the two most recently introduced versions with enough runs are compared: the share of runs with
+a failure of their own, overall or in one failure mode (Fisher's exact tests; an agent failing in
+other ways already dilutes the overall share), latency of agent runs (Welch's t-test on log
+durations) and tokens per model call (Welch's t-test). Each test must be significant at
+``alpha`` divided by three (Bonferroni; the failure modes share their third) and exceed a
+minimum effect, so noise between equal versions does not qualify.
 
 Two queries: ``version_regression.sql`` screens every version over narrow columns (counts and
 moments); ``version_regression_evidence.sql`` recomputes those figures for the versions of a
@@ -41,7 +45,7 @@ _KIND_WORDS = {"agent_version": "agent", "prompt_version": "prompt", "service_ve
 
 class VersionRegressionDetector(SqlDetector):
     id = "version_regression"
-    version = 2  # 2: a screening query, then an evidence query for the reported subjects
+    version = 3  # 3: an agent's own runs and calls, under their run's version
 
     def parameters(self, context: DetectionContext) -> dict[str, Any]:
         return window_parameters(context)
@@ -84,7 +88,7 @@ class VersionRegressionDetector(SqlDetector):
         self,
         before: dict[str, Any],
         after: dict[str, Any],
-        changes: dict[str, dict[str, float]],
+        changes: dict[str, dict[str, Any]],
         query: QueryResult,
         context: DetectionContext,
     ) -> Finding:
@@ -94,10 +98,16 @@ class VersionRegressionDetector(SqlDetector):
         sentences = []
         if "error_rate" in changes:
             sentences.append(
-                f"error rate {pct(before['count'], before['calls'])} "
+                f"failed runs {pct(before['count'], before['calls'])} "
                 f"({before['count']}/{before['calls']}) → {pct(after['count'], after['calls'])} "
                 f"({after['count']}/{after['calls']}), "
                 f"Fisher p={changes['error_rate']['p_value']:.1e}"
+            )
+        if "failure_mode" in changes:
+            grown = changes["failure_mode"]
+            sentences.append(
+                f'"{quote(grown["mode"])}" in {pct(grown["before"], 1)} → '
+                f"{pct(grown['after'], 1)} of runs (Fisher p={grown['p_value']:.1e})"
             )
         if "latency" in changes:
             sentences.append(
@@ -110,7 +120,17 @@ class VersionRegressionDetector(SqlDetector):
                 f"(Welch p={changes['tokens']['p_value']:.1e})"
             )
         top_error, _ = mode(*after["errors"])
-        new_error = top_error and top_error not in (before["errors"][0] or [])
+        seen_before = dict(zip(*before["errors"], strict=True))
+        # failure modes the new version brought or multiplied: one root cause with the version
+        grown_errors = [
+            error
+            for error, count in sorted(zip(*after["errors"], strict=True),
+                                       key=lambda item: (-item[1], item[0]))
+            if error
+            and count >= 3
+            and count / after["calls"] >= 2 * (seen_before.get(error, 0) + 1) / before["calls"]
+        ]
+        new_error = top_error and top_error not in seen_before
         hint = (
             f' The dominant new failure is "{quote(top_error)}", absent before.'
             if new_error
@@ -121,7 +141,7 @@ class VersionRegressionDetector(SqlDetector):
             detector=self.id,
             detector_version=self.version,
             proposal_type="prompt_update" if kind == "prompt_version" else "config_change",
-            priority="high" if "error_rate" in changes else "medium",
+            priority="high" if {"error_rate", "failure_mode"} & set(changes) else "medium",
             confidence=confidence(after["count"] + after["calls"] // 10, after["sessions"], p_min),
             subject=Subject(
                 service=after["service"], agent=agent, version=new, extra=(("version_kind", kind),)
@@ -152,6 +172,7 @@ class VersionRegressionDetector(SqlDetector):
                     "before": _summary(before),
                     "after": _summary(after),
                     "changes": changes,
+                    "grown_errors": grown_errors[:20],
                 },
             ),
             severity=float(after["count"]),
@@ -178,20 +199,19 @@ def _latest_pairs(
 
 def compare(
     before: dict[str, Any], after: dict[str, Any], limits: VersionRegressionThresholds
-) -> dict[str, dict[str, float]]:
+) -> dict[str, dict[str, Any]]:
     """The metrics that got significantly and materially worse from ``before`` to ``after``."""
     alpha = limits.alpha / 3
-    changes: dict[str, dict[str, float]] = {}
+    changes: dict[str, dict[str, Any]] = {}
     rate_before = before["count"] / before["calls"]
     rate_after = after["count"] / after["calls"]
     if rate_after - rate_before >= limits.min_rate_increase:
-        table = [
-            [after["count"], after["calls"] - after["count"]],
-            [before["count"], before["calls"] - before["count"]],
-        ]
-        p_value = float(stats.fisher_exact(table, alternative="greater").pvalue)
+        p_value = _fisher_greater(after["count"], after["calls"], before["count"], before["calls"])
         if p_value <= alpha:
             changes["error_rate"] = {"before": rate_before, "after": rate_after, "p_value": p_value}
+    mode = _grown_mode(before, after, limits, alpha)
+    if mode is not None and "error_rate" not in changes:
+        changes["failure_mode"] = mode
     for name, mean, var, n, log_scale in (
         ("latency", "log_latency_mean", "log_latency_var", "runs", True),
         ("tokens", "tokens_mean", "tokens_var", "token_spans", False),
@@ -218,21 +238,58 @@ def compare(
     return changes
 
 
+def _grown_mode(
+    before: dict[str, Any],
+    after: dict[str, Any],
+    limits: VersionRegressionThresholds,
+    alpha: float,
+) -> dict[str, Any] | None:
+    """The failure mode whose share of runs grew most significantly with the new version.
+
+    An agent that already fails in other ways dilutes the overall rate; a mode the version
+    brought still stands out on its own. Bonferroni over the modes tested."""
+    seen_before = dict(zip(*before["errors"], strict=True))
+    candidates = []
+    for fingerprint, count in zip(*after["errors"], strict=True):
+        failed_after = min(int(count), after["calls"])
+        failed_before = min(int(seen_before.get(fingerprint, 0)), before["calls"])
+        grown = failed_after / after["calls"] - failed_before / before["calls"]
+        if fingerprint and grown >= limits.min_rate_increase:
+            candidates.append((fingerprint, failed_after, failed_before))
+    best: dict[str, Any] | None = None
+    for fingerprint, failed_after, failed_before in candidates:
+        p_value = _fisher_greater(failed_after, after["calls"], failed_before, before["calls"])
+        if p_value <= alpha / len(candidates) and (best is None or p_value < best["p_value"]):
+            best = {
+                "mode": fingerprint,
+                "before": failed_before / before["calls"],
+                "after": failed_after / after["calls"],
+                "p_value": p_value,
+            }
+    return best
+
+
+def _fisher_greater(failed_after: int, after: int, failed_before: int, before: int) -> float:
+    table = [[failed_after, after - failed_after], [failed_before, before - failed_before]]
+    return float(stats.fisher_exact(table, alternative="greater").pvalue)
+
+
 def _expected(
-    name: str, before: dict[str, Any], after: dict[str, Any], change: dict[str, float]
+    name: str, before: dict[str, Any], after: dict[str, Any], change: dict[str, Any]
 ) -> str:
-    if name == "error_rate":
+    if name in ("error_rate", "failure_mode"):
         avoided = round((change["after"] - change["before"]) * after["calls"])
-        return f"about {avoided} fewer failures per {after['calls']} spans"
+        return f"about {avoided} fewer failed runs per {after['calls']} runs"
     return f"{name} back down by ×{change['ratio']:.2f}"
 
 
 def _summary(row: dict[str, Any]) -> dict[str, Any]:
     return {
         "version": row["version"],
-        "calls": row["calls"],
-        "failures": row["count"],
-        "runs": row["runs"],
+        "runs": row["calls"],
+        "failed_runs": row["count"],
+        "spans": row["spans"],
+        "timed_runs": row["runs"],
         "first_seen": day(row["first_seen"]),
         "last_seen": day(row["last_seen"]),
     }

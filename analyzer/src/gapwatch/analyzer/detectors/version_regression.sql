@@ -1,37 +1,53 @@
--- Returns per (service, agent, version kind, version) the spans, failures and log-latency and token moments, ordered by first seen: the screening pass (narrow columns only).
+-- Returns per (service, agent, version kind, version) the agent's own runs, failed runs, spans, log-latency and token moments and failures by fingerprint, ordered by first seen: the screening pass (narrow columns only).
 -- Parameters: database (Identifier), since, until (DateTime64(9)).
--- One branch per version kind instead of an ARRAY JOIN that would triple every row; a branch
--- skips the spans without that kind of version.
-SELECT
-    service, agent, version_kind, version,
-    count() AS calls,
-    countIf(outcome != 'ok') AS count,
-    avgIf(log(toFloat64(duration_ns) + 1), span_type = 'agent') AS log_latency_mean,
-    varSampIf(log(toFloat64(duration_ns) + 1), span_type = 'agent') AS log_latency_var,
-    countIf(span_type = 'agent') AS runs,
-    avgIf(toFloat64(input_tokens + output_tokens), input_tokens + output_tokens > 0) AS tokens_mean,
-    varSampIf(toFloat64(input_tokens + output_tokens), input_tokens + output_tokens > 0) AS tokens_var,
-    countIf(input_tokens + output_tokens > 0) AS token_spans,
-    min(timestamp) AS first_seen,
-    max(timestamp) AS last_seen
-FROM (
-    SELECT service, agent, 'agent_version' AS version_kind, agent_version AS version,
-        span_type, outcome, duration_ns, input_tokens, output_tokens, timestamp
+-- An agent's spans are its run spans and the tool and model calls it owns, each taking the
+-- version of the run it belongs to: a delegation span that merely carries a version attribute
+-- (the caller's, often) is not a run of the agent it invokes. A run is one agent's part of a
+-- trace; moments are kept as sums so runs merge into versions without a second pass.
+WITH runs AS (
+    SELECT service, agent,
+        if(maxIf(agent_version, span_type = 'agent') != '',
+           maxIf(agent_version, span_type = 'agent'), max(agent_version)) AS agent_v,
+        if(maxIf(prompt_version, span_type = 'agent') != '',
+           maxIf(prompt_version, span_type = 'agent'), max(prompt_version)) AS prompt_v,
+        max(service_version) AS service_v,
+        count() AS span_calls,
+        countIf(outcome != 'ok') AS failures,
+        countIf(span_type = 'agent') AS agent_spans,
+        sumIf(log(toFloat64(duration_ns) + 1), span_type = 'agent') AS log_sum,
+        sumIf(pow(log(toFloat64(duration_ns) + 1), 2), span_type = 'agent') AS log_squares,
+        countIf(input_tokens + output_tokens > 0) AS token_spans,
+        sum(toFloat64(input_tokens + output_tokens)) AS token_sum,
+        sum(pow(toFloat64(input_tokens + output_tokens), 2)) AS token_squares,
+        min(timestamp) AS started,
+        max(timestamp) AS ended,
+        sumMapIf([error_fingerprint], [toUInt64(1)], outcome != 'ok') AS errors
     FROM {database:Identifier}.gapwatch_agent_spans
-    WHERE agent_version != '' AND agent != '' AND span_type IN ('agent', 'tool', 'delegation', 'llm')
+    WHERE span_type IN ('agent', 'tool', 'llm') AND agent != ''
         AND timestamp >= {since:DateTime64(9)} AND timestamp < {until:DateTime64(9)}
-    UNION ALL
-    SELECT service, agent, 'prompt_version', prompt_version,
-        span_type, outcome, duration_ns, input_tokens, output_tokens, timestamp
-    FROM {database:Identifier}.gapwatch_agent_spans
-    WHERE prompt_version != '' AND agent != '' AND span_type IN ('agent', 'tool', 'delegation', 'llm')
-        AND timestamp >= {since:DateTime64(9)} AND timestamp < {until:DateTime64(9)}
-    UNION ALL
-    SELECT service, agent, 'service_version', service_version,
-        span_type, outcome, duration_ns, input_tokens, output_tokens, timestamp
-    FROM {database:Identifier}.gapwatch_agent_spans
-    WHERE service_version != '' AND agent != '' AND span_type IN ('agent', 'tool', 'delegation', 'llm')
-        AND timestamp >= {since:DateTime64(9)} AND timestamp < {until:DateTime64(9)}
+    GROUP BY service, agent, trace_id
 )
+SELECT
+    service, agent, kv.1 AS version_kind, kv.2 AS version,
+    -- runs, and runs with a failure of their own (the run, or a tool or model call it made)
+    count() AS calls,
+    countIf(failures > 0) AS count,
+    sum(span_calls) AS spans,
+    sum(agent_spans) AS runs,
+    if(runs > 0, sum(log_sum) / runs, 0) AS log_latency_mean,
+    if(runs > 1, greatest(sum(log_squares) - runs * pow(log_latency_mean, 2), 0) / (runs - 1), 0)
+        AS log_latency_var,
+    sum(token_spans) AS token_spans,
+    if(token_spans > 0, sum(token_sum) / token_spans, 0) AS tokens_mean,
+    if(token_spans > 1,
+       greatest(sum(token_squares) - token_spans * pow(tokens_mean, 2), 0) / (token_spans - 1), 0)
+        AS tokens_var,
+    min(started) AS first_seen,
+    max(ended) AS last_seen,
+    sumMap(errors) AS errors
+FROM runs
+ARRAY JOIN [('agent_version', agent_v), ('prompt_version', prompt_v),
+            ('service_version', service_v)] AS kv
+WHERE kv.2 != ''
 GROUP BY service, agent, version_kind, version
 ORDER BY service, agent, version_kind, first_seen, version

@@ -157,7 +157,7 @@ def _tools() -> DashboardSpec:
                   (Target("panels/tools_outcomes", TABLE,
                           ("tool", "ok", "error", "soft_error", "blocked", "timeout")),),
                   options={"stacking": "normal", "xField": "tool"}),
-            Panel("Latency p50 / p95 (hourly rollup)", "timeseries",
+            Panel("Latency p50 / p95 (hourly)", "timeseries",
                   (Target("panels/tools_latency_hourly", TIME_SERIES,
                           ("time", "tool", "p50_ms", "p95_ms")),),
                   unit="ms"),

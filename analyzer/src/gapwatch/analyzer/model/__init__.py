@@ -1,11 +1,14 @@
-"""The normalized agent-span model: table names and the values its columns take.
+"""The agent model, in two stages (``docs/data-model.md`` is the column contract).
 
-The model is built in ClickHouse by the analyzer's migrations 0001–0003
-(``sql/migrations``): a view normalizes every span inserted into ``otel_traces`` into
-``gapwatch_agent_spans`` and rolls it up into ``gapwatch_hourly``. ``docs/data-model.md`` is the
-column contract.
+1. **Span normalization**: a view built from ``sql/span_normalization.sql`` reads every span
+   inserted into ``otel_traces`` and writes its own facts under every convention into
+   ``gapwatch_span_facts``.
+2. **Trace assembly** (:func:`assemble_traces`, ``sql/assemble.sql``): settled traces are
+   assembled from their facts into ``gapwatch_agent_spans``, the table detectors read: the
+   owning agent of every span, one row per agent run, delegations caller → callee.
 
-    from gapwatch.analyzer.model import AGENT_SPANS_TABLE, Outcome
+    from gapwatch.analyzer.model import AGENT_SPANS_TABLE, Outcome, assemble_traces
+    assemble_traces(client, "default")
     client.query(f"SELECT count() FROM {AGENT_SPANS_TABLE} WHERE outcome = {{o:String}}",
                  parameters={"o": Outcome.TIMEOUT})
 """
@@ -14,15 +17,17 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from gapwatch.analyzer.model._backfill import rebuild_agent_spans
+from gapwatch.analyzer.model._assembly import AssemblyStats, assemble_traces
+from gapwatch.analyzer.model._backfill import rebuild_span_facts
+from gapwatch.analyzer.model._sql import model_context, model_query
 
 AGENT_SPANS_TABLE = "gapwatch_agent_spans"
-HOURLY_TABLE = "gapwatch_hourly"
+SPAN_FACTS_TABLE = "gapwatch_span_facts"
 SPAN_FEED_TABLE = "gapwatch_span_feed"
 
 
 class SpanType(StrEnum):
-    """``span_type``: what a normalized row is."""
+    """``span_type``: what a model row is."""
 
     AGENT = "agent"
     DELEGATION = "delegation"
@@ -57,10 +62,14 @@ FAILED_OUTCOMES: frozenset[str] = frozenset(
 __all__ = [
     "AGENT_SPANS_TABLE",
     "FAILED_OUTCOMES",
-    "HOURLY_TABLE",
-    "Outcome",
+    "SPAN_FACTS_TABLE",
     "SPAN_FEED_TABLE",
+    "AssemblyStats",
+    "Outcome",
     "Source",
     "SpanType",
-    "rebuild_agent_spans",
+    "assemble_traces",
+    "model_context",
+    "model_query",
+    "rebuild_span_facts",
 ]

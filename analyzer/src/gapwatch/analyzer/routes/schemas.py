@@ -106,6 +106,21 @@ class VerificationCounts(BaseModel):
     regressed: int
 
 
+class AnalysedData(BaseModel):
+    """What the analysed window held; ``note`` says when it was too little to find anything."""
+
+    spans: int
+    traces: int
+    sessions: int
+    agent_runs: int
+    user_runs: int
+    tool_calls: int
+    model_calls: int
+    delegations: int
+    enough: bool = Field(description="false: too little data for any detector to speak")
+    note: str = ""
+
+
 class Analysis(BaseModel):
     id: str
     started_at: datetime
@@ -116,6 +131,7 @@ class Analysis(BaseModel):
     proposals: ProposalCounts | None
     verification: VerificationCounts | None = None
     error: str | None = None
+    data: AnalysedData | None = None
 
 
 class ActionRequest(BaseModel):

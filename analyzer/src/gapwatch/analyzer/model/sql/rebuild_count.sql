@@ -1,4 +1,4 @@
--- Returns the number of model rows in a period.
+-- Returns the number of span facts in a period.
 -- Parameters: database (Identifier), since, until (DateTime64(9)).
-SELECT count() FROM {database:Identifier}.gapwatch_agent_spans
+SELECT count() FROM {database:Identifier}.gapwatch_span_facts
 WHERE timestamp >= {since:DateTime64(9)} AND timestamp < {until:DateTime64(9)}
