@@ -4,6 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 NODE_INTEROP := tests/interop/node
+NODE_FRAMEWORKS := $(patsubst %/package-lock.json,%,$(wildcard tests/frameworks/node/*/package-lock.json))
 
 .PHONY: help demo serve test lint bench install node-deps browser dashboards clean
 
@@ -24,9 +25,12 @@ demo: $(STAMP)  ## the main job: a simulated agent fleet through gapwatch, on em
 serve: $(STAMP)  ## run gapwatch (receiver + analyzer) on embedded chDB
 	$(BIN)/gapwatch serve
 
-node-deps:  ## Node.js OpenTelemetry SDK for the interop test
-	@if command -v npm >/dev/null 2>&1; then cd $(NODE_INTEROP) && npm ci --no-audit --no-fund --silent; \
-	else echo "npm not found: the Node.js interop test will fail"; fi
+node-deps:  ## Node.js packages: the OpenTelemetry SDK (interop test), agent frameworks (conformance)
+	@if command -v npm >/dev/null 2>&1; then \
+		for dir in $(NODE_INTEROP) $(NODE_FRAMEWORKS); do \
+			(cd $$dir && npm ci --no-audit --no-fund --silent) || exit 1; \
+		done; \
+	else echo "npm not found: the Node.js interop and conformance tests will fail"; fi
 
 browser:  ## headless Chromium for the HTML report test (Debian package, needs root)
 	@if [ ! -x /usr/bin/chromium ]; then \

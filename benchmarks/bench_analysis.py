@@ -1,8 +1,9 @@
 """Full analysis (all detectors, plus proposal upsert when available) over synthetic agent spans.
 
 Spans are generated in SQL with ``numbers()`` straight into ``otel_traces`` of an embedded chDB
-store, so the normalization views fill the span facts exactly as in production, and the traces are
-assembled into ``gapwatch_agent_spans`` (part of loading); then the analysis is timed. Prints seconds and peak RSS per size. Target: ≤ 10 s at 10M spans.
+store, so the normalization views fill the span facts exactly as in production, and the traces
+are assembled into ``gapwatch_agent_spans`` (part of loading); then the analysis is timed.
+Prints seconds and peak RSS per size. Target: ≤ 10 s at 10M spans.
 
     .venv/bin/python benchmarks/bench_analysis.py            # 1M spans
     .venv/bin/python benchmarks/bench_analysis.py --full     # 1M and 10M spans

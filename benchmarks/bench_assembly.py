@@ -59,7 +59,7 @@ def main(argv: list[str] | None = None) -> int:
             (rows,) = client.query("SELECT count() FROM gapwatch_agent_spans").result_rows[0]
             client.command(LATE_SPANS)
             started = time.perf_counter()
-            again = assemble_traces(client, "bench")
+            assemble_traces(client, "bench")
             again_s = time.perf_counter() - started
             (after,) = client.query("SELECT count() FROM gapwatch_agent_spans").result_rows[0]
             if first.spans != size:

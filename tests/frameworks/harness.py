@@ -1,10 +1,10 @@
 """The conformance harness: a real framework's scenario → its own OTel instrumentation → OTLP →
 a real ``gapwatch serve`` → analysis → proposals held to the scenario's ledger.
 
-Each scenario is a script run in its own Python process (instrumentors patch libraries
-globally, so two instrumentations must never share a process). It exports over OTLP/HTTP to the
-endpoint in ``OTEL_EXPORTER_OTLP_ENDPOINT`` and writes its ledger — the gaps it injected and
-the delegations it made — as JSON to the path given as its first argument:
+Each scenario is a script run in its own process, Python or Node.js (instrumentors patch
+libraries globally, so two instrumentations must never share a process). It exports over
+OTLP/HTTP to the endpoint in ``OTEL_EXPORTER_OTLP_ENDPOINT`` and writes its ledger — the gaps
+it injected and the delegations it made — as JSON to the path given as its first argument:
 
     {"spans": 1234,                       # spans it exported (the harness waits for them)
      "gaps": [{"detector": "tool_failure_hotspot", "tool": "fetch_page", "agent": "researcher",
@@ -58,8 +58,10 @@ def run_scenario(script: Path, server: GapwatchServer, *args: str,
             "LANGCHAIN_TRACING_V2": "false",
             **(env or {}),
         }
+        # Node.js scenarios (tests/frameworks/node) run under node, the others under this Python
+        runner = ["node"] if script.suffix in (".js", ".mjs", ".cjs") else [sys.executable]
         done = subprocess.run(
-            [sys.executable, str(script), str(ledger_path), *args], env=child_env,
+            [*runner, str(script), str(ledger_path), *args], env=child_env,
             capture_output=True, text=True, timeout=SCENARIO_TIMEOUT,
         )
         if done.returncode != 0:

@@ -37,14 +37,21 @@ GRANT INSERT ON \`${db}\`.otel_traces TO gapwatch_ingest;
 -- the views an insert fires may run with the inserting user's rights
 GRANT SELECT ON \`${db}\`.otel_traces TO gapwatch_ingest;
 GRANT INSERT ON \`${db}\`.otel_traces_trace_id_ts TO gapwatch_ingest;
-GRANT INSERT ON \`${db}\`.gapwatch_agent_spans TO gapwatch_ingest;
-GRANT INSERT ON \`${db}\`.gapwatch_hourly TO gapwatch_ingest;
+GRANT INSERT ON \`${db}\`.gapwatch_span_feed TO gapwatch_ingest;
+GRANT INSERT ON \`${db}\`.gapwatch_span_conventions TO gapwatch_ingest;
+GRANT INSERT ON \`${db}\`.gapwatch_span_facts TO gapwatch_ingest;
+GRANT INSERT ON \`${db}\`.gapwatch_trace_arrivals TO gapwatch_ingest;
 
 GRANT SELECT ON \`${db}\`.* TO gapwatch_analyzer;
 GRANT INSERT ON \`${db}\`.gapwatch_proposals TO gapwatch_analyzer;
 GRANT INSERT ON \`${db}\`.gapwatch_proposal_history TO gapwatch_analyzer;
 GRANT INSERT ON \`${db}\`.gapwatch_proposal_exports TO gapwatch_analyzer;
 GRANT INSERT ON \`${db}\`.gapwatch_analysis_runs TO gapwatch_analyzer;
+-- trace assembly writes the model and its own bookkeeping, and replaces re-assembled traces
+GRANT INSERT, ALTER DELETE ON \`${db}\`.gapwatch_agent_spans TO gapwatch_analyzer;
+GRANT INSERT, TRUNCATE ON \`${db}\`.gapwatch_assembly_batch TO gapwatch_analyzer;
+GRANT INSERT ON \`${db}\`.gapwatch_assembled_traces TO gapwatch_analyzer;
+GRANT INSERT ON \`${db}\`.gapwatch_assembly_state TO gapwatch_analyzer;
 
 GRANT SELECT ON \`${db}\`.* TO gapwatch_reader;
 SQL

@@ -1,8 +1,8 @@
 """Runs the analysis every N minutes and on demand, one run at a time, in a background thread;
 between runs the same thread assembles settled traces, so the model stays current.
 
-    scheduler = AnalysisScheduler(analyzer, interval=timedelta(minutes=15),
-                                  assembly=AssemblyPolicy(timedelta(seconds=10), timedelta(seconds=30)))
+    policy = AssemblyPolicy(interval=timedelta(seconds=5), settle=timedelta(seconds=10))
+    scheduler = AnalysisScheduler(analyzer, interval=timedelta(minutes=15), assembly=policy)
     scheduler.start()
     scheduler.request(window="24h")  # an on-demand run, queued behind any running one
     scheduler.stop()

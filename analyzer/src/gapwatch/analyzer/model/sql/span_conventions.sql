@@ -153,12 +153,13 @@ WITH
     JSONExtractString(message_wrapper, 'status') = 'error' AS wrapped_error,
     -- OpenInference LLM spans: llm.input_messages.<i>.message.role / .content, lowest i first
     arraySort(arrayMap(k -> toUInt32OrZero(extract(k, '^llm\\.input_messages\\.([0-9]+)\\.')),
-        arrayFilter(k -> match(k, '^llm\\.input_messages\\.[0-9]+\\.message\\.role$$')
+        -- prefix and suffix first: a regular expression on every key of every span costs more
+        arrayFilter(k -> startsWith(k, 'llm.input_messages.') AND endsWith(k, '.message.role')
                          AND lower(a[k]) IN ('user', 'human'), mapKeys(a)))) AS oi_user_indexes,
     -- OpenLLMetry's indexed prompts: gen_ai.prompt.<i>.role / .content
     arraySort(arrayMap(k -> toUInt32OrZero(extract(k, '^gen_ai\\.prompt\\.([0-9]+)\\.')),
-        arrayFilter(k -> match(k, '^gen_ai\\.prompt\\.[0-9]+\\.role$$') AND lower(a[k]) = 'user',
-                    mapKeys(a)))) AS tl_user_indexes,
+        arrayFilter(k -> startsWith(k, 'gen_ai.prompt.') AND endsWith(k, '.role')
+                         AND lower(a[k]) = 'user', mapKeys(a)))) AS tl_user_indexes,
     -- the request a span carries: explicit task text, else the first user message of its
     -- input under each convention (assembly picks the run's first); pydantic-ai's history
     -- starts this run's messages at new_message_index
@@ -188,10 +189,10 @@ WITH
                  JSONExtractArrayRaw(a['gen_ai.tool.definitions'])),
         arrayMap(k -> if(JSONExtractString(a[k], 'name') != '', JSONExtractString(a[k], 'name'),
                          JSONExtractString(a[k], 'function', 'name')),
-                 arrayFilter(k -> match(k, '^llm\\.tools\\.[0-9]+\\.tool\\.json_schema$$'),
+                 arrayFilter(k -> startsWith(k, 'llm.tools.') AND endsWith(k, '.tool.json_schema'),
                              mapKeys(a))),
         arrayMap(k -> a[k],
-                 arrayFilter(k -> match(k, '^llm\\.request\\.functions\\.[0-9]+\\.name$$'),
+                 arrayFilter(k -> startsWith(k, 'llm.request.functions.') AND endsWith(k, '.name'),
                              mapKeys(a)))))) AS offered
 SELECT
     Timestamp, TraceId, SpanId, ParentSpanId, SpanName, ServiceName, ResourceAttributes,
