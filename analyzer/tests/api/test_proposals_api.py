@@ -30,6 +30,13 @@ def test_analysis_creates_proposals_when_findings_exist(api: Any) -> None:
     assert set(proposal["subject"]) >= {"service", "agent", "tool", "target_agent"}
 
 
+def test_analysis_says_when_it_saw_too_little_data(api: Any) -> None:
+    result = _analyse(api, window="24h", dry_run=True)
+    data = result["data"]
+    assert data["spans"] == 0 and data["enough"] is False
+    assert "no agent spans in the last 24h" in data["note"]
+
+
 def test_dry_run_reports_counts_and_stores_nothing(api: Any) -> None:
     api.detections.findings = [make_finding()]
     assert _analyse(api, dry_run=True)["proposals"]["new"] == 1

@@ -106,7 +106,7 @@ class VersionRegressionThresholds:
     min_samples: int = 20  # runs per version on each side
     min_rate_increase: float = 0.05  # absolute error-rate increase
     min_ratio: float = 1.25  # latency or token increase factor
-    alpha: float = 0.01  # per test, Bonferroni-corrected over the three metrics
+    alpha: float = 0.001  # per test, Bonferroni-corrected over the three metrics
 
 
 @dataclass(frozen=True)

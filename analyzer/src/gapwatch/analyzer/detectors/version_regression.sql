@@ -1,9 +1,9 @@
--- Returns per (service, agent, version kind, version) the agent's own runs, failed runs, spans, log-latency and token moments and failures by fingerprint, ordered by first seen: the screening pass (narrow columns only).
+-- Returns per (service, agent, version kind, version) the agent's own runs, failed runs, spans, log-latency and token moments and runs failing in each failure mode, ordered by first seen: the screening pass (narrow columns only).
 -- Parameters: database (Identifier), since, until (DateTime64(9)).
 -- An agent's spans are its run spans and the tool and model calls it owns, each taking the
 -- version of the run it belongs to: a delegation span that merely carries a version attribute
--- (the caller's, often) is not a run of the agent it invokes. A run is one agent's part of a
--- trace; moments are kept as sums so runs merge into versions without a second pass.
+-- (the caller's, often) is not a run of the agent it invokes. Moments are kept as sums per run,
+-- so runs merge into versions without a second pass.
 WITH runs AS (
     SELECT service, agent,
         if(maxIf(agent_version, span_type = 'agent') != '',
@@ -21,11 +21,15 @@ WITH runs AS (
         sum(pow(toFloat64(input_tokens + output_tokens), 2)) AS token_squares,
         min(timestamp) AS started,
         max(timestamp) AS ended,
-        sumMapIf([error_fingerprint], [toUInt64(1)], outcome != 'ok') AS errors
+        -- each failure mode once per run: a run failing four times the same way is one
+        -- failed run of that mode
+        groupUniqArrayIf(error_fingerprint, outcome != 'ok') AS errors
     FROM {database:Identifier}.gapwatch_agent_spans
     WHERE span_type IN ('agent', 'tool', 'llm') AND agent != ''
         AND timestamp >= {since:DateTime64(9)} AND timestamp < {until:DateTime64(9)}
-    GROUP BY service, agent, trace_id
+    GROUP BY service, agent,
+        -- the run a row belongs to; rows from before run ids fall back to (trace, agent)
+        if(run_id != '', run_id, concat(trace_id, ':', agent))
 )
 SELECT
     service, agent, kv.1 AS version_kind, kv.2 AS version,
@@ -44,7 +48,7 @@ SELECT
         AS tokens_var,
     min(started) AS first_seen,
     max(ended) AS last_seen,
-    sumMap(errors) AS errors
+    sumMap(errors, arrayMap(e -> toUInt64(1), errors)) AS errors
 FROM runs
 ARRAY JOIN [('agent_version', agent_v), ('prompt_version', prompt_v),
             ('service_version', service_v)] AS kv

@@ -1,8 +1,8 @@
--- Returns, for the compared versions only (subjects: service, agent, version kind, version), the screening columns plus sessions, sample traces (failing runs first) and failure fingerprints.
+-- Returns, for the compared versions only (subjects: service, agent, version kind, version), the screening columns plus sessions, sample traces (failing runs first) and runs failing in each failure mode.
 -- Parameters: database (Identifier), since, until (DateTime64(9)), subjects (Array(Tuple(String, String, String, String))).
 -- The agent's own runs as in version_regression.sql, then only the subjects' versions.
 WITH runs AS (
-    SELECT service, agent, trace_id,
+    SELECT service, agent, any(trace_id) AS run_trace,
         if(maxIf(agent_version, span_type = 'agent') != '',
            maxIf(agent_version, span_type = 'agent'), max(agent_version)) AS agent_v,
         if(maxIf(prompt_version, span_type = 'agent') != '',
@@ -18,16 +18,20 @@ WITH runs AS (
         sum(pow(toFloat64(input_tokens + output_tokens), 2)) AS token_squares,
         min(timestamp) AS started,
         max(timestamp) AS ended,
-        greatest(max(session_id), if(countIf(session_id = '') > 0, concat('trace:', trace_id), ''))
+        greatest(max(session_id), if(countIf(session_id = '') > 0, concat('trace:', any(trace_id)), ''))
             AS session,
-        sumMapIf([error_fingerprint], [toUInt64(1)], outcome != 'ok') AS errors
+        -- each failure mode once per run: a run failing four times the same way is one
+        -- failed run of that mode
+        groupUniqArrayIf(error_fingerprint, outcome != 'ok') AS errors
     FROM {database:Identifier}.gapwatch_agent_spans
     WHERE span_type IN ('agent', 'tool', 'llm')
         -- the agent alone first: an IN on a LowCardinality column is decided once per distinct
         -- value, the whole subject is matched after the runs are built
         AND agent IN (SELECT arrayJoin({subjects:Array(Tuple(String, String, String, String))}).2)
         AND timestamp >= {since:DateTime64(9)} AND timestamp < {until:DateTime64(9)}
-    GROUP BY service, agent, trace_id
+    GROUP BY service, agent,
+        -- the run a row belongs to; rows from before run ids fall back to (trace, agent)
+        if(run_id != '', run_id, concat(trace_id, ':', agent))
 )
 SELECT
     service, agent, kv.1 AS version_kind, kv.2 AS version,
@@ -52,8 +56,8 @@ SELECT
     arraySlice(arrayDistinct(arrayMap(x -> substring(x, 18), groupArraySorted(50)(concat(
         if(failures = 0, '1', '0'),
         leftPad(hex(bitXor(toUInt64(toUnixTimestamp64Nano(ended)), 9223372036854775807)), 16, '0'),
-        trace_id)))), 1, 10) AS traces,
-    sumMap(errors) AS errors
+        run_trace)))), 1, 10) AS traces,
+    sumMap(errors, arrayMap(e -> toUInt64(1), errors)) AS errors
 FROM runs
 ARRAY JOIN [('agent_version', agent_v), ('prompt_version', prompt_v),
             ('service_version', service_v)] AS kv

@@ -52,6 +52,7 @@ class Source(StrEnum):
     OPENINFERENCE = "openinference"
     OPENLLMETRY = "openllmetry"
     MCP = "mcp"
+    VERCEL = "vercel"
     NAME = "name"
 
 

@@ -46,9 +46,8 @@ trees AS (
     SELECT trace_id,
         arraySort(x -> (x.1, x.2), groupArray((
             timestamp, span_id, parent_span_id, span_type, agent, tool, outcome, handoff,
-            caller_agent, target_agent, request_text, session_id, user_id, error_type,
-            agent_version, error_message, error_fingerprint, blocked_reason,
-            desired_capability, duration_ns, operation, span_name))) AS s
+            caller_agent, target_agent, request_text != '', session_id, user_id,
+            agent_version, duration_ns, operation, span_name))) AS s
     FROM facts
     GROUP BY trace_id
 ),
@@ -58,9 +57,9 @@ spans AS (
         arrayMap(x -> x.4, s) AS own_types, arrayMap(x -> x.5, s) AS own_names,
         arrayMap(x -> x.6, s) AS tools, arrayMap(x -> x.7, s) AS outcomes,
         arrayMap(x -> x.8, s) AS handoffs, arrayMap(x -> x.9, s) AS callers,
-        arrayMap(x -> x.10, s) AS targets, arrayMap(x -> x.11, s) AS requests,
-        arrayMap(x -> x.15, s) AS versions,
-        arrayMap(x -> toUnixTimestamp64Nano(x.1) + x.20, s) AS ends,
+        arrayMap(x -> x.10, s) AS targets, arrayMap(x -> x.11, s) AS has_request,
+        arrayMap(x -> x.14, s) AS versions,
+        arrayMap(x -> toUnixTimestamp64Nano(x.1) + x.15, s) AS ends,
         arrayMap(x -> indexOf(arrayMap(y -> y.2, s), x.3), s) AS parents,
         arrayFirst(x -> x != '', arrayMap(x -> x.12, s)) AS trace_session,
         arrayFirst(x -> x != '', arrayMap(x -> x.13, s)) AS trace_user
@@ -72,13 +71,13 @@ adoptions AS (
     -- OpenInference-LangGraph graph is a CHAIN span at the root or right under a tool span, with
     -- no named agent span directly below it (its "agent" node spans carry no name)
     SELECT *,
-        arrayMap(i -> if(own_types[i] = '' AND tupleElement(s[i], 21) = 'execute_task'
+        arrayMap(i -> if(own_types[i] = '' AND tupleElement(s[i], 16) = 'execute_task'
                          AND own_names[i] != '',
                          arrayFirstIndex(j -> own_types[j] = 'agent' AND parents[j] = parents[i]
                                               AND own_names[j] = own_names[i] AND j != i, r),
                          0), r) AS twin,
-        arrayMap(i -> own_types[i] = '' AND tupleElement(s[i], 21) = 'chain'
-                      AND tupleElement(s[i], 22) NOT IN ('', 'LangGraph', 'RunnableSequence')
+        arrayMap(i -> own_types[i] = '' AND tupleElement(s[i], 16) = 'chain'
+                      AND tupleElement(s[i], 17) NOT IN ('', 'LangGraph', 'RunnableSequence')
                       AND (parents[i] = 0 OR own_types[parents[i]] IN ('tool', 'delegation'))
                       AND NOT arrayExists(j -> parents[j] = i AND own_types[j] = 'agent', r), r)
             AS graph_run
@@ -87,7 +86,7 @@ adoptions AS (
 arrays AS (
     SELECT *,
         arrayMap(i -> if(twin[i] > 0 OR graph_run[i], 'agent', own_types[i]), r) AS types,
-        arrayMap(i -> if(graph_run[i], tupleElement(s[i], 22), own_names[i]), r) AS names,
+        arrayMap(i -> if(graph_run[i], tupleElement(s[i], 17), own_names[i]), r) AS names,
         arrayMap(i -> twin[i] > 0 OR graph_run[i] OR own_types[i] = 'agent', r) AS is_agent,
         arrayMap(i -> twin[i] > 0 OR graph_run[i]
                       OR own_types[i] IN ('agent', 'tool', 'delegation'), r) AS is_stop
@@ -147,10 +146,11 @@ runs AS (
 callers AS (
     SELECT *,
         arrayMap(i -> if(callers[i] != '', callers[i], names[owner[i]]), r) AS caller_of,
-        arrayMap(h -> if(is_head[h], arrayFirst(t -> t != '', arrayConcat(
-            arrayMap(j -> if(is_agent[j] AND head[j] = h, requests[j], ''), r),
-            arrayMap(j -> if(types[j] = 'llm' AND owner[j] = h, requests[j], ''), r))), ''), r)
-            AS run_request
+        -- the span a run's request is read from: its own spans first, then its model calls
+        arrayMap(h -> if(is_head[h], arrayFirst(j -> j != 0, arrayConcat(
+            arrayMap(j -> if(is_agent[j] AND head[j] = h AND has_request[j], j, 0), r),
+            arrayMap(j -> if(types[j] = 'llm' AND owner[j] = h AND has_request[j], j, 0), r))),
+            0), r) AS run_request
     FROM runs
 ),
 callees AS (
@@ -203,12 +203,10 @@ assembled AS (
            if(targets[i] != '', targets[i], names[callee[i]]), ''),
         ids[owner[i]],
         ids[run_parent[owner[i]]],
-        -- outcome, error type, message, fingerprint, blocked reason, desired capability
-        if(failure[i] = 0, ('ok', '', '', '', '', ''), (
-            outcomes[failure[i]], tupleElement(s[failure[i]], 14),
-            tupleElement(s[failure[i]], 16), tupleElement(s[failure[i]], 17),
-            tupleElement(s[failure[i]], 18), tupleElement(s[failure[i]], 19))),
-        if(is_agent[i], run_request[i], requests[i]),
+        -- the span whose failure the row reports ('' when it went well), and the span its
+        -- request text is read from
+        ids[failure[i]],
+        ids[if(is_agent[i], run_request[i], if(has_request[i], i, 0))],
         if(tupleElement(s[i], 12) != '', tupleElement(s[i], 12), trace_session),
         if(tupleElement(s[i], 13) != '', tupleElement(s[i], 13), trace_user),
         multiIf(versions[i] != '', versions[i],
@@ -229,9 +227,8 @@ assembled AS (
 rows AS (
     SELECT trace_id, row.1 AS span_id, row.2 AS span_type, row.3 AS agent,
         row.4 AS caller_agent, row.5 AS target_agent, row.6 AS run_id, row.7 AS parent_run_id,
-        row.8 AS failure,
-        row.9 AS request_text, row.10 AS session_id, row.11 AS user_id, row.12 AS agent_version,
-        row.13 AS tool
+        row.8 AS failure_span, row.9 AS request_span, row.10 AS session_id, row.11 AS user_id,
+        row.12 AS agent_version, row.13 AS tool
     FROM assembled
     ARRAY JOIN rows AS row
 )
@@ -239,11 +236,22 @@ SELECT
     f.timestamp, f.trace_id, f.span_id, f.parent_span_id, r.run_id, r.parent_run_id, f.service,
     r.span_type, f.operation, f.span_name, r.agent, r.caller_agent, r.target_agent, r.tool,
     f.tool_call_id, f.delegation_category,
-    r.failure.1, r.failure.2, substringUTF8(r.failure.3, 1, 1024), r.failure.4, r.failure.5,
-    if(r.failure.6 != '', r.failure.6, f.desired_capability),
+    if(r.failure_span = '', 'ok', e.outcome), e.error_type, e.error_message, e.error_fingerprint,
+    e.blocked_reason, if(e.desired_capability != '', e.desired_capability, f.desired_capability),
     f.resource, f.duration_ns, f.input_tokens, f.output_tokens, f.cached_tokens,
     r.session_id, r.user_id, r.agent_version, f.prompt_version, f.service_version, f.model,
-    f.input_size, f.input_unit, f.attempt, f.arguments_hash, r.request_text, f.offered_tools,
+    f.input_size, f.input_unit, f.attempt, f.arguments_hash, q.request_text, f.offered_tools,
     f.feedback_score, f.corrections, f.source
 FROM facts AS f
 INNER JOIN rows AS r ON f.trace_id = r.trace_id AND f.span_id = r.span_id
+-- failures and request texts come from the span they were found on: only failing spans and
+-- spans with a request are joined, instead of carrying every message through the arrays
+LEFT JOIN (
+    SELECT trace_id, span_id, outcome, error_type, error_message, error_fingerprint,
+        blocked_reason, desired_capability
+    FROM facts WHERE outcome != 'ok'
+) AS e ON e.trace_id = r.trace_id AND e.span_id = r.failure_span
+LEFT JOIN (
+    SELECT trace_id, span_id, request_text FROM facts WHERE request_text != ''
+) AS q ON q.trace_id = r.trace_id AND q.span_id = r.request_span
+SETTINGS join_use_nulls = 0

@@ -16,6 +16,15 @@ WITH
     upper(a['openinference.span.kind']) AS oi_kind,
     lower(a['traceloop.span.kind']) AS tl_kind,
     lower(a['llm.request.type']) AS tl_request_type,
+    -- the Vercel AI SDK's own telemetry (ai ≤ 6): spans named ai.* (P1: every generateText call
+    -- is a span; it is an agent run when named by its telemetry functionId)
+    multiIf(
+        SpanName IN ('ai.generateText', 'ai.streamText', 'ai.generateObject', 'ai.streamObject'),
+            'invoke_agent',
+        SpanName = 'ai.toolCall', 'execute_tool',
+        startsWith(SpanName, 'ai.') AND (endsWith(SpanName, '.doGenerate')
+                                         OR endsWith(SpanName, '.doStream')), 'chat',
+        '') AS vercel_op,
     multiIf(
         startsWith(SpanName, 'invoke_agent'), 'invoke_agent',
         startsWith(SpanName, 'execute_tool'), 'execute_tool',
@@ -45,10 +54,13 @@ WITH
         tl_kind = 'agent', 'invoke_agent',
         tl_kind = 'tool', 'execute_tool',
         tl_kind = 'workflow', 'invoke_workflow',
+        -- OpenLLMetry's LangChain.js instrumentation runs tools as tasks
+        tl_kind = 'task' AND startsWith(SpanName, 'execute_tool '), 'execute_tool',
         tl_kind = 'task', 'execute_task',
         tl_request_type = 'completion', 'text_completion',
         tl_request_type = 'embedding', 'embeddings',
         tl_request_type != '', tl_request_type,
+        vercel_op != '', vercel_op,
         a['gen_ai.system'] != '' OR a['gen_ai.provider.name'] != '', 'chat',
         name_op) AS op,
     multiIf(
@@ -56,6 +68,7 @@ WITH
         genai_op != '', 'genai',
         oi_kind != '', 'openinference',
         tl_kind != '' OR tl_request_type != '', 'openllmetry',
+        vercel_op != '', 'vercel',
         a['gen_ai.system'] != '' OR a['gen_ai.provider.name'] != '', 'genai',
         'name') AS src,
     a['gen_ai.transfer.target.name'] AS transfer_target,
@@ -64,12 +77,13 @@ WITH
         a['agent.name'] != '', a['agent.name'],
         -- OpenInference's OpenAI Agents processor names the agent only in graph.node.id
         oi_kind = 'AGENT' AND a['graph.node.id'] != '', a['graph.node.id'],
+        op = 'invoke_agent' AND a['ai.telemetry.functionId'] != '', a['ai.telemetry.functionId'],
         tl_kind IN ('agent', 'workflow') AND a['traceloop.entity.name'] != '',
             a['traceloop.entity.name'],
         -- an OpenLLMetry task is named for what it runs; assembly makes it a run only beside a
         -- same-named agent span (LangGraph's sub-agent)
-        tl_kind = 'task' AND a['gen_ai.task.name'] != '', a['gen_ai.task.name'],
-        tl_kind = 'task' AND a['traceloop.entity.name'] != '', a['traceloop.entity.name'],
+        op = 'execute_task' AND a['gen_ai.task.name'] != '', a['gen_ai.task.name'],
+        op = 'execute_task' AND a['traceloop.entity.name'] != '', a['traceloop.entity.name'],
         op = 'invoke_workflow' AND a['gen_ai.workflow.name'] != '', a['gen_ai.workflow.name'],
         startsWith(SpanName, 'invoke_agent '), substring(SpanName, 14),
         startsWith(SpanName, 'invoke_workflow '), substring(SpanName, 17),
@@ -80,23 +94,35 @@ WITH
     -- reference/agent-conventions.md): the OpenAI Agents trace wrapper, LangGraph's default
     -- graph name, unnamed workflows
     named_agent IN ('Agent workflow', 'Agent Workflow', 'LangGraph', 'RunnableSequence',
-                    'unknown_agent', 'unknown', 'workflow') AS placeholder_agent,
+                    'RunnableLambda', 'CompiledStateGraph', 'unknown_agent', 'unknown',
+                    'workflow') AS placeholder_agent,
     if(placeholder_agent, '', named_agent) AS agent_name,
     -- MCP client spans are "MCP send tools/call <tool>", server spans "tools/call <tool>"
     multiIf(
+        -- LangChain's tool classes name no tool; the real name is then only in the ToolMessage
+        -- a successful call returns (a failed one stays without a name, and without a row)
+        named_tool IN ('DynamicStructuredTool', 'DynamicTool', 'StructuredTool'), multiIf(
+            JSONExtractString(a['traceloop.entity.output'], 'kwargs', 'name') != '',
+                JSONExtractString(a['traceloop.entity.output'], 'kwargs', 'name'),
+            JSONExtractString(a['output.value'], 'output', 'kwargs', 'name') != '',
+                JSONExtractString(a['output.value'], 'output', 'kwargs', 'name'),
+            ''),
+        named_tool) AS tool_name,
+    multiIf(
         a['gen_ai.tool.name'] != '', a['gen_ai.tool.name'],
         a['tool.name'] != '', a['tool.name'],
+        a['ai.toolCall.name'] != '', a['ai.toolCall.name'],
         tl_kind = 'tool' AND a['traceloop.entity.name'] != '', a['traceloop.entity.name'],
         mcp_method = 'tools/call' AND position(SpanName, 'tools/call ') > 0,
             trimBoth(substring(SpanName, position(SpanName, 'tools/call ') + 11)),
         startsWith(SpanName, 'execute_tool '), splitByChar(' ', SpanName)[2],
         endsWith(SpanName, '.tool'), substring(SpanName, 1, length(SpanName) - 5),
-        '') AS tool_name,
+        '') AS named_tool,
     multiIf(
         op = 'invoke_agent' AND kind = 'client', 'delegation',
         transfer_target != '' OR is_handoff, 'delegation',
         op IN ('invoke_agent', 'invoke_workflow') AND agent_name != '', 'agent',
-        op = 'execute_tool', 'tool',
+        op = 'execute_tool' AND tool_name != '', 'tool',
         op IN ('chat', 'text_completion', 'generate_content', 'embeddings'), 'llm',
         '') AS type,
     -- a handoff's two ends under each convention; the target may be unknown (OpenLLMetry sets
@@ -104,9 +130,12 @@ WITH
     multiIf(
         a['gen_ai.caller.name'] != '', a['gen_ai.caller.name'],
         a['gen_ai.handoff.from_agent'] != '', a['gen_ai.handoff.from_agent'],
-        oi_kind = 'TOOL' AND is_handoff,
-            if(JSONType(a['input.value']) = 'String', JSONExtractString(a['input.value']),
-               a['input.value']),
+        -- OpenInference: the caller's name (Python) or {"from_agent": name} (JS) as input
+        oi_kind = 'TOOL' AND is_handoff, multiIf(
+            JSONType(a['input.value']) = 'String', JSONExtractString(a['input.value']),
+            JSONType(a['input.value'], 'from_agent') = 'String',
+                JSONExtractString(a['input.value'], 'from_agent'),
+            a['input.value']),
         '') AS explicit_caller,
     multiIf(
         transfer_target != '', transfer_target,
@@ -119,7 +148,7 @@ WITH
         a['gen_ai.tool.call.arguments'] != '', a['gen_ai.tool.call.arguments'],
         a['tool_arguments'] != '', a['tool_arguments'],
         oi_kind IN ('TOOL', 'AGENT') AND type = 'tool', a['input.value'],
-        tl_kind = 'tool', a['traceloop.entity.input'],
+        tl_kind IN ('tool', 'task') AND op = 'execute_tool', a['traceloop.entity.input'],
         a['ai.toolCall.args'] != '', a['ai.toolCall.args'],
         '') AS arguments,
     -- the call's own arguments: OpenLLMetry's LangChain envelope {input_str, tags, metadata,
@@ -129,12 +158,17 @@ WITH
         JSONType(arguments, 'inputs') != 'Null' AND JSONHas(arguments, 'input_str'),
             JSONExtractRaw(arguments, 'inputs'),
         JSONType(arguments, 'input_str') = 'String', JSONExtractString(arguments, 'input_str'),
+        -- LangChain.js under OpenLLMetry: {"args": ["<the call's input>"]}
+        JSONType(arguments, 'args') = 'Array' AND JSONLength(arguments, 'args') = 1
+            AND NOT JSONHas(arguments, 'kwargs'),
+            if(JSONType(arguments, 'args', 1) = 'String', JSONExtractString(arguments, 'args', 1),
+               JSONExtractRaw(arguments, 'args', 1)),
         arguments) AS own_arguments,
     multiIf(
         a['gen_ai.tool.call.result'] != '', a['gen_ai.tool.call.result'],
         a['tool_response'] != '', a['tool_response'],
         oi_kind IN ('TOOL', 'AGENT') AND type = 'tool', a['output.value'],
-        tl_kind = 'tool', a['traceloop.entity.output'],
+        tl_kind IN ('tool', 'task') AND op = 'execute_tool', a['traceloop.entity.output'],
         a['ai.toolCall.result'] != '', a['ai.toolCall.result'],
         '') AS result,
     -- a result wrapped by the framework: a serialized LangChain ToolMessage (under "output",
@@ -191,6 +225,9 @@ WITH
                          JSONExtractString(a[k], 'function', 'name')),
                  arrayFilter(k -> startsWith(k, 'llm.tools.') AND endsWith(k, '.tool.json_schema'),
                              mapKeys(a))),
+        -- Vercel: ai.prompt.tools, an array of JSON strings
+        arrayMap(d -> JSONExtractString(JSONExtractString(d), 'name'),
+                 JSONExtractArrayRaw(a['ai.prompt.tools'])),
         arrayMap(k -> a[k],
                  arrayFilter(k -> startsWith(k, 'llm.request.functions.') AND endsWith(k, '.name'),
                              mapKeys(a)))))) AS offered

@@ -75,6 +75,11 @@ WITH
     multiIf(
         startsWith(trimLeft(raw_message), 'Traceback'),
             arrayLast(x -> trimBoth(x) != '', splitByChar('\n', raw_message)),
+        -- the OpenAI Agents SDK's non-fatal tool error: the tool's own error is the "error" of
+        -- the dict it appends (JSON in JS, a Python repr in Python)
+        startsWith(raw_message, 'Error running tool (non-fatal): ')
+            AND match(raw_message, '[\'"]error[\'"]\\s*:\\s*[\'"](.+)[\'"]\\s*\\}\\s*$$'),
+            extract(raw_message, '[\'"]error[\'"]\\s*:\\s*[\'"](.+)[\'"]\\s*\\}\\s*$$'),
         -- OpenInference-LangChain: repr(exception) with the traceback appended
         position(raw_message, 'Traceback (most recent call last)') > 1,
             trimBoth(substring(raw_message, 1,
@@ -87,7 +92,11 @@ WITH
     lower(a['gapwatch.tool.outcome']) AS explicit_outcome,
     -- a handled exception on a span whose status says OK is not a failure; MCP's tool_error is
     -- a result with isError, classified below
-    (status = 'error' AND attr_error_type != 'tool_error')
+    -- OpenInference's Vercel processor marks the root AGENT span ERROR when any span of the
+    -- trace failed; a run that really failed has its exception event and no response
+    (status = 'error' AND attr_error_type != 'tool_error'
+        AND NOT (oi_kind = 'AGENT' AND NOT has(`Events.Name`, 'exception')
+                 AND a['ai.response.finishReason'] != ''))
         OR (attr_error_type != '' AND attr_error_type != 'tool_error')
         OR (has(`Events.Name`, 'exception') AND status != 'ok') OR wrapped_error AS failed,
     lower(concat(attr_error_type, ' ', exception_type, ' ',
@@ -208,12 +217,14 @@ SELECT
         a['gen_ai.usage.prompt_tokens'] != '', a['gen_ai.usage.prompt_tokens'],
         a['llm.token_count.prompt'] != '', a['llm.token_count.prompt'],
         a['llm.usage.prompt_tokens'] != '', a['llm.usage.prompt_tokens'],
+        a['ai.usage.inputTokens'] != '', a['ai.usage.inputTokens'],
         a['ai.usage.promptTokens'])), 0)) AS input_tokens,
     toUInt64(greatest(toFloat64OrZero(multiIf(
         a['gen_ai.usage.output_tokens'] != '', a['gen_ai.usage.output_tokens'],
         a['gen_ai.usage.completion_tokens'] != '', a['gen_ai.usage.completion_tokens'],
         a['llm.token_count.completion'] != '', a['llm.token_count.completion'],
         a['llm.usage.completion_tokens'] != '', a['llm.usage.completion_tokens'],
+        a['ai.usage.outputTokens'] != '', a['ai.usage.outputTokens'],
         a['ai.usage.completionTokens'])), 0)) AS output_tokens,
     toUInt64(greatest(toFloat64OrZero(multiIf(
         a['gen_ai.usage.cache_read.input_tokens'] != '', a['gen_ai.usage.cache_read.input_tokens'],
