@@ -18,6 +18,7 @@ import pytest
 from clickhouse_connect.driver.client import Client
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 
+from gapwatch.analyzer.model import assemble_traces
 from gapwatch.analyzer.schema import create_analyzer_schema
 from gapwatch.collector import SchemaOptions, connect
 from gapwatch.collector.ingest import ingest_request
@@ -228,6 +229,8 @@ def exporter_client(chdb_admin: Client, chdb_dir: Any) -> Iterator[Client]:
 
 
 def model(client: Client) -> list[tuple[Any, ...]]:
+    """The assembled model rows, whichever writer stored the spans."""
+    assemble_traces(client, client.database or "default")
     return client.query("SELECT * FROM gapwatch_agent_spans ORDER BY trace_id, span_id").result_rows
 
 

@@ -49,7 +49,7 @@ def spans_request(traces: int) -> ExportTraceServiceRequest:
             span = scope_spans.spans.add()
             span.trace_id = (trace + 1).to_bytes(16, "big")
             span.span_id = (trace * 10 + index + 1).to_bytes(8, "big")
-            span.name = "execute_tool" if index else "invoke_agent"
+            span.name = "execute_tool probe_tool" if index else "invoke_agent prober"
             span.start_time_unix_nano = base + trace * 1_000_000_000 + index
             span.end_time_unix_nano = span.start_time_unix_nano + 1_000_000
             span.status.code = 2 if index == 2 else 1

@@ -42,12 +42,22 @@ def _assert_scenario_ran(ledger: Ledger) -> None:
     assert ledger.delegations == {("orchestrator", "researcher"), ("orchestrator", "coder")}
 
 
+# What @traceloop/instrumentation-langchain 0.27 on @langchain/core 1.x lets anyone know: every
+# span is its own trace (no parent, no session), graphs and tools are named by their class (its
+# handler reads the run name from the wrong callback argument), and a failed tool call carries no
+# tool name. Of the injected gaps only the soft failure survives — the tool names itself in the
+# ToolMessage it returned — and no agent can be named. docs/data-model.md says so to users.
+KNOWABLE_UNDER_OPENLLMETRY = frozenset({("soft_failure", "npm_lookup", "", "")})
+
+
 @pytest.mark.timeout(600)
 def test_langgraph_js_openllmetry(gapwatch_server: GapwatchServer) -> None:
-    """OpenLLMetry (@traceloop/instrumentation-langchain), content tracing on."""
+    """OpenLLMetry (@traceloop/instrumentation-langchain), content tracing on: the knowable
+    finding and nothing invented (no class name taken for a tool or an agent)."""
     ledger = run_scenario(NODE / "langgraphjs_openllmetry.mjs", gapwatch_server)
     _assert_scenario_ran(ledger)
-    check_conformance(gapwatch_server, ledger)
+    knowable = Ledger(ledger.spans, KNOWABLE_UNDER_OPENLLMETRY, frozenset())
+    check_conformance(gapwatch_server, knowable)
 
 
 @pytest.mark.timeout(600)

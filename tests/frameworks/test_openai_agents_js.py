@@ -23,7 +23,8 @@ pytestmark = [
     pytest.mark.skipif(shutil.which("node") is None,
                        reason="node is not installed: the Node.js conformance tests need Node 20+"),
     pytest.mark.skipif(not (NODE / "node_modules").is_dir(),
-                       reason=f"npm packages missing: run `npm ci` in {NODE} (or `make node-deps`)"),
+                       reason=f"npm packages missing: run `npm ci` in {NODE} "
+                              "(or `make node-deps`)"),
 ]
 
 

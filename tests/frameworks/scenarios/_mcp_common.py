@@ -1,5 +1,5 @@
-"""Shared parts of the MCP scenarios: the session plan, tracing set-up, the MCP server launch,
-the capture file and the ledger.
+"""Shared parts of the MCP scenarios: the session plan, the MCP server launch, the capture of
+client and server spans, the ledger and ``main``.
 
 The plan is the same for every MCP setup, so their ledgers differ only where a setup cannot
 express a gap. An orchestrator looks up the customer's account (an MCP tool), then delegates
@@ -21,27 +21,30 @@ tool or delegation each):
 
 from __future__ import annotations
 
+import asyncio
 import collections
 import json
 import os
 import random
 import sys
 import tempfile
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Coroutine, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from google.protobuf.json_format import MessageToJson
-from opentelemetry import trace
-from opentelemetry.context import Context
-from opentelemetry.exporter.otlp.proto.common.trace_encoder import encode_spans
-from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
-from opentelemetry.sdk.resources import Resource
-from opentelemetry.sdk.trace import ReadableSpan, Span, SpanProcessor, TracerProvider
-from opentelemetry.sdk.trace.export import BatchSpanProcessor, SimpleSpanProcessor
-from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from _scenario import (
+    Tracing,
+    gap,
+    ngram_distance,
+    ngrams,
+    otlp_request,
+    scenario_parser,
+    write_capture,
+    write_ledger,
+)
 
 HERE = Path(__file__).resolve().parent
 SERVER_SCRIPT = HERE / "_mcp_tools_server.py"
@@ -54,17 +57,16 @@ RESEARCHER_TOOLS = ("search_docs", "fetch_page", "check_index", "cite_source", "
 CODER_TOOLS = ("run_tests", "summarize_diff", "quota_status")
 
 GAPS: list[dict[str, str]] = [
-    {"detector": "tool_failure_hotspot", "tool": "fetch_page", "agent": RESEARCHER},
-    {"detector": "timeout_input_correlation", "tool": "summarize_diff", "agent": CODER},
-    {"detector": "soft_failure", "tool": "quota_status", "agent": CODER},
-    {"detector": "soft_failure", "tool": "cite_source", "agent": RESEARCHER},
-    {"detector": "retry_loop", "tool": "check_index", "agent": RESEARCHER},
-    {"detector": "unused_tool", "tool": "archive_search", "agent": RESEARCHER},
-    {"detector": "repeated_request", "tool": "", "agent": ORCHESTRATOR},
-    {"detector": "delegation_failure", "tool": "", "agent": ORCHESTRATOR, "target_agent": CODER},
+    gap("tool_failure_hotspot", "fetch_page", RESEARCHER),
+    gap("timeout_input_correlation", "summarize_diff", CODER),
+    gap("soft_failure", "quota_status", CODER),
+    gap("soft_failure", "cite_source", RESEARCHER),
+    gap("retry_loop", "check_index", RESEARCHER),
+    gap("unused_tool", "archive_search", RESEARCHER),
+    gap("repeated_request", "", ORCHESTRATOR),
+    gap("delegation_failure", "", ORCHESTRATOR, CODER),
 ]
-DELEGATIONS = [{"caller": ORCHESTRATOR, "target": RESEARCHER},
-               {"caller": ORCHESTRATOR, "target": CODER}]
+DELEGATIONS = [(ORCHESTRATOR, RESEARCHER), (ORCHESTRATOR, CODER)]
 
 
 @dataclass
@@ -121,26 +123,16 @@ _ENDINGS = [
 ]
 
 
-def _grams(text: str) -> collections.Counter[str]:
-    text = text.lower()
-    return collections.Counter(text[i:i + 4] for i in range(len(text) - 3))
-
-
-def _distance(a: collections.Counter[str], b: collections.Counter[str]) -> float:
-    """ClickHouse's ``ngramDistanceUTF8`` (4-grams), so no two requests look alike to it."""
-    total = sum(a.values()) + sum(b.values())
-    return (total - 2 * sum((a & b).values())) / total
-
-
 def varied_requests(count: int, rng: random.Random) -> list[str]:
-    """``count`` request texts, pairwise farther apart than repeated_request's 0.4."""
+    """``count`` request texts, pairwise farther apart than repeated_request's 0.4 (in 4-grams,
+    as ClickHouse's ``ngramDistanceUTF8`` counts them)."""
     candidates = [f"{o} {s}{e}" for o in _OPENINGS for s in _SUBJECTS for e in _ENDINGS]
     rng.shuffle(candidates)
     chosen: list[str] = []
-    grams = [_grams(REPEATED_REQUEST)]
+    grams = [ngrams(REPEATED_REQUEST, 4)]
     for text in candidates:
-        mine = _grams(text)
-        if all(_distance(mine, other) > 0.45 for other in grams):
+        mine = ngrams(text, 4)
+        if all(ngram_distance(mine, other) > 0.45 for other in grams):
             chosen.append(text)
             grams.append(mine)
             if len(chosen) == count:
@@ -249,42 +241,7 @@ def _code_run(request: str, failing: bool, counters: collections.Counter[str],
     return SubRun(CODER, task, turns, f"Patched {module}; tests pass.")
 
 
-# ---------------------------------------------------------------- tracing, server, ledger
-
-class SpanCounter(SpanProcessor):
-    """Counts the spans this process ends (the ledger's ``spans``)."""
-
-    def __init__(self) -> None:
-        self.count = 0
-
-    def on_start(self, span: Span, parent_context: Context | None = None) -> None:
-        return None
-
-    def on_end(self, span: ReadableSpan) -> None:
-        self.count += 1
-
-
-@dataclass
-class Tracing:
-    provider: TracerProvider
-    counter: SpanCounter
-    memory: InMemorySpanExporter | None
-
-
-def setup_tracing(service_name: str, capture: bool) -> Tracing:
-    """The global provider: OTLP (queue sized for the burst), a counter, optionally memory."""
-    provider = TracerProvider(resource=Resource.create({"service.name": service_name}))
-    provider.add_span_processor(BatchSpanProcessor(
-        OTLPSpanExporter(), max_queue_size=100_000, max_export_batch_size=512,
-        schedule_delay_millis=500))
-    counter = SpanCounter()
-    provider.add_span_processor(counter)
-    memory = InMemorySpanExporter() if capture else None
-    if memory is not None:
-        provider.add_span_processor(SimpleSpanProcessor(memory))
-    trace.set_tracer_provider(provider)
-    return Tracing(provider, counter, memory)
-
+# ---------------------------------------------------------------- server, ledger, main
 
 @dataclass
 class ServerFiles:
@@ -312,22 +269,33 @@ def server_parameters(files: ServerFiles) -> Any:
     return StdioServerParameters(command=sys.executable, args=[str(SERVER_SCRIPT)], env=env)
 
 
-def finish(tracing: Tracing, files: ServerFiles, ledger_path: Path, capture_path: Path | None,
-           gaps: list[dict[str, str]]) -> int:
+def main(doc: str | None, instrument: Callable[[bool], Tracing],
+         run_sessions: Callable[[list[Session], ServerFiles], Coroutine[Any, Any, dict[str, int]]],
+         gaps: list[dict[str, str]]) -> None:
+    """Run the plan under one MCP setup: ``instrument(capture)`` installs its tracing,
+    ``run_sessions`` drives the agents against the server; then the ledger and the capture."""
+    args = scenario_parser(doc).parse_args()
+    started = time.monotonic()
+    tracing = instrument(args.capture is not None)
+    plan = build_plan(args.sessions)
+    with server_files(args.capture is not None) as files:
+        outcomes = asyncio.run(run_sessions(plan, files))
+        spans = _finish(tracing, files, args.ledger, args.capture, gaps)
+    print(f"{len(plan)} sessions {outcomes}, {spans} spans, "
+          f"{time.monotonic() - started:.1f} s", file=sys.stderr)
+
+
+def _finish(tracing: Tracing, files: ServerFiles, ledger_path: Path, capture_path: Path | None,
+            gaps: list[dict[str, str]]) -> int:
     """Flush, then write the capture (client + server spans) and the ledger; returns spans."""
-    tracing.provider.force_flush()
-    tracing.provider.shutdown()
+    tracing.shutdown()
     if not files.count.exists():
         raise RuntimeError("the MCP server did not report its span count (killed before exit?)")
     spans = tracing.counter.count + int(files.count.read_text())
-    if capture_path is not None and tracing.memory is not None and files.capture is not None:
-        mine = json.loads(MessageToJson(encode_spans(tracing.memory.get_finished_spans())))
+    if capture_path is not None and files.capture is not None:
+        mine = otlp_request(tracing.captured())
         theirs = json.loads(files.capture.read_text() or "{}")
-        merged = {"resourceSpans": mine.get("resourceSpans", [])
-                  + theirs.get("resourceSpans", [])}
-        capture_path.write_text(json.dumps(merged, separators=(",", ":")))
-    ledger = {"spans": spans,
-              "gaps": [{"target_agent": "", **gap} for gap in gaps],
-              "delegations": DELEGATIONS}
-    ledger_path.write_text(json.dumps(ledger, indent=2))
+        write_capture(capture_path, {"resourceSpans": mine.get("resourceSpans", [])
+                                     + theirs.get("resourceSpans", [])})
+    write_ledger(ledger_path, spans, gaps, DELEGATIONS)
     return spans

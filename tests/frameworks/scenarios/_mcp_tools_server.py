@@ -24,51 +24,15 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from google.protobuf.json_format import MessageToJson
+from _scenario import otlp_request, setup_tracing, write_capture
 from mcp.server.mcpserver import MCPServer
 from mcp.types import CallToolResult, TextContent
-from opentelemetry import trace
-from opentelemetry.context import Context
-from opentelemetry.exporter.otlp.proto.common.trace_encoder import encode_spans
-from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
-from opentelemetry.sdk.resources import Resource
-from opentelemetry.sdk.trace import ReadableSpan, Span, SpanProcessor, TracerProvider
-from opentelemetry.sdk.trace.export import BatchSpanProcessor, SimpleSpanProcessor
-from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 LARGE_DIFF = 4_000  # characters; larger diffs take longer than the client waits
 SLOW_SECONDS = 2.0  # how long a large diff takes (the client gives up after 0.5 s)
 OVER_QUOTA_PREFIX = "legacy-"
 RATE_LIMITED_PREFIX = "10.9999/"
 FLAKY_HOST = "wiki.legacy.internal"
-
-
-class _Counter(SpanProcessor):
-    """Counts ended spans, so the scenario's ledger knows how many the server exported."""
-
-    def __init__(self) -> None:
-        self.count = 0
-
-    def on_start(self, span: Span, parent_context: Context | None = None) -> None:
-        return None
-
-    def on_end(self, span: ReadableSpan) -> None:
-        self.count += 1
-
-
-def _tracing() -> tuple[TracerProvider, _Counter, InMemorySpanExporter | None]:
-    provider = TracerProvider(resource=Resource.create({"service.name": "mcp-tools"}))
-    provider.add_span_processor(BatchSpanProcessor(
-        OTLPSpanExporter(), max_queue_size=100_000, max_export_batch_size=512,
-        schedule_delay_millis=200))
-    counter = _Counter()
-    provider.add_span_processor(counter)
-    memory = None
-    if os.environ.get("MCP_TOOLS_CAPTURE_FILE"):
-        memory = InMemorySpanExporter()
-        provider.add_span_processor(SimpleSpanProcessor(memory))
-    trace.set_tracer_provider(provider)
-    return provider, counter, memory
 
 
 def build_server() -> MCPServer:
@@ -136,18 +100,17 @@ def build_server() -> MCPServer:
 
 
 def main() -> None:
-    provider, counter, memory = _tracing()
+    capture = os.environ.get("MCP_TOOLS_CAPTURE_FILE")
+    tracing = setup_tracing("mcp-tools", capture=bool(capture))
     # the client stops a server that does not exit within 2 s of EOF with SIGTERM: flush then too
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     try:
         build_server().run("stdio")
     finally:
-        provider.force_flush()
-        provider.shutdown()
-        if memory is not None:
-            Path(os.environ["MCP_TOOLS_CAPTURE_FILE"]).write_text(
-                MessageToJson(encode_spans(memory.get_finished_spans())))
-        Path(os.environ["MCP_TOOLS_COUNT_FILE"]).write_text(str(counter.count))
+        tracing.shutdown()
+        if capture:
+            write_capture(Path(capture), otlp_request(tracing.captured()))
+        Path(os.environ["MCP_TOOLS_COUNT_FILE"]).write_text(str(tracing.counter.count))
 
 
 if __name__ == "__main__":

@@ -35,16 +35,24 @@ Each entry script only chooses the instrumentation; see ``main``.
 
 from __future__ import annotations
 
-import argparse
 import json
 import random
 import time
 from collections import Counter, deque
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
-from pathlib import Path
+from dataclasses import dataclass
 from typing import Any
 
+from _scenario import (
+    Tally,
+    capture_json,
+    gap,
+    otlp_request,
+    scenario_parser,
+    setup_tracing,
+    write_capture,
+    write_ledger,
+)
 from langchain_core.language_models.chat_models import BaseChatModel
 from langchain_core.messages import AIMessage, HumanMessage
 from langchain_core.outputs import ChatGeneration, ChatResult
@@ -52,13 +60,7 @@ from langchain_core.runnables import RunnableConfig
 from langchain_core.tools import tool
 from langchain_core.utils.function_calling import convert_to_openai_tool
 from langgraph.prebuilt import ToolNode, create_react_agent
-from opentelemetry import trace
-from opentelemetry.context import Context
-from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
-from opentelemetry.sdk.resources import Resource
-from opentelemetry.sdk.trace import ReadableSpan, Span, SpanProcessor, TracerProvider
-from opentelemetry.sdk.trace.export import BatchSpanProcessor, SimpleSpanProcessor
-from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 
 LARGE_TEXT = 4_000  # characters above which summarize_text times out
 BROKEN_MIRROR = "mirror.docs-cache.net"
@@ -402,25 +404,6 @@ class ScriptedChatModel(BaseChatModel):
                                       "model_name": self.model_name})
 
 
-# --- tallies of what was injected ----------------------------------------------------------
-
-
-@dataclass
-class Tally:
-    """Counts of injected events, to write only gaps that reached the brief's minimums."""
-
-    events: Counter[str] = field(default_factory=Counter)
-    sessions: dict[str, set[str]] = field(default_factory=dict)
-    session: str = ""
-
-    def add(self, event: str) -> None:
-        self.events[event] += 1
-        self.sessions.setdefault(event, set()).add(self.session)
-
-    def spread(self, event: str) -> int:
-        return len(self.sessions.get(event, ()))
-
-
 # --- the agents ----------------------------------------------------------------------------
 
 
@@ -626,30 +609,26 @@ def run_session(support: Support, plan: SessionPlan, rng: random.Random) -> bool
 def ledger_gaps(plans: list[SessionPlan], tally: Tally, director: Director
                 ) -> list[dict[str, str]]:
     """The injected gaps that reached the brief's minimums in this run."""
-    events = tally.events
+    events = tally.counts
     gaps: list[dict[str, str]] = []
-
-    def gap(detector: str, tool: str, agent: str, target: str = "") -> None:
-        gaps.append({"detector": detector, "tool": tool, "agent": agent, "target_agent": target})
-
     if events["fetch_failure"] >= 10 and tally.spread("fetch_failure") >= 3:
-        gap("tool_failure_hotspot", "fetch_page", RESEARCHER)
+        gaps.append(gap("tool_failure_hotspot", "fetch_page", RESEARCHER))
     if events["summarize_timeout"] >= 10 and events["summarize_small"] >= 20:
-        gap("timeout_input_correlation", "summarize_text", RESEARCHER)
+        gaps.append(gap("timeout_input_correlation", "summarize_text", RESEARCHER))
     if events["pypi_soft_failure"] >= 8 and tally.spread("pypi_soft_failure") >= 3:
-        gap("soft_failure", "pypi_lookup", CODER)
+        gaps.append(gap("soft_failure", "pypi_lookup", CODER))
     if events["write_blocked"] >= 5 and tally.spread("write_blocked") >= 3:
-        gap("permission_blocked", "write_file", CODER)
+        gaps.append(gap("permission_blocked", "write_file", CODER))
     if director.offers[(ORCHESTRATOR, "escalate_to_human")] >= 30:
-        gap("unused_tool", "escalate_to_human", ORCHESTRATOR)
+        gaps.append(gap("unused_tool", "escalate_to_human", ORCHESTRATOR))
     loops = sum(1 for p in plans if p.research and p.research.index_checks >= 3)
     if loops >= 5:
-        gap("retry_loop", "check_index_status", RESEARCHER)
+        gaps.append(gap("retry_loop", "check_index_status", RESEARCHER))
     if events["root_failure"] >= 10:
-        gap("repeated_request", "", ORCHESTRATOR)
+        gaps.append(gap("repeated_request", "", ORCHESTRATOR))
     delegations = events["coder_delegation"]
     if delegations >= 15 and events["coder_failure"] >= 0.4 * delegations:
-        gap("delegation_failure", "", ORCHESTRATOR, CODER)
+        gaps.append(gap("delegation_failure", "", ORCHESTRATOR, CODER))
     return gaps
 
 
@@ -660,21 +639,18 @@ CAPTURE_BUDGET = 295_000  # bytes of the capture file
 PLUMBING_LEAVES = ("call_model", "Prompt", "should_continue")
 
 
-def capture_json(spans: Sequence[ReadableSpan], budget: int = CAPTURE_BUDGET) -> str:
-    """Compact OTLP/JSON (ExportTraceServiceRequest) of whole traces, oldest first, those that fit
-    in ``budget``. LangGraph states are repeated in almost every span, so a session takes
-    100-350 KB: LangChain's plumbing leaves (``call_model``, ``Prompt``, ``should_continue``; the
-    OpenLLMetry names carry an ``execute_task`` prefix) are kept only at their first occurrence.
-    Every other span is exported unchanged."""
-    from google.protobuf.json_format import MessageToDict
-    from opentelemetry.exporter.otlp.proto.common.trace_encoder import encode_spans
-
+def capture_spans(spans: Sequence[ReadableSpan], budget: int = CAPTURE_BUDGET
+                  ) -> list[ReadableSpan]:
+    """Whole traces, oldest first, those whose compact OTLP/JSON fits in ``budget``. LangGraph
+    states are repeated in almost every span, so a session takes 100-350 KB: LangChain's plumbing
+    leaves (``call_model``, ``Prompt``, ``should_continue``; the OpenLLMetry names carry an
+    ``execute_task`` prefix) are kept only at their first occurrence. Every other span is kept
+    unchanged."""
     traces: dict[int, list[ReadableSpan]] = {}
     for span in sorted(spans, key=lambda s: s.start_time or 0):
         traces.setdefault(span.context.trace_id, []).append(span)
     seen: set[str] = set()
     kept: list[ReadableSpan] = []
-    text = json.dumps({"resourceSpans": []})
     for members in traces.values():
         chosen = []
         for span in members:
@@ -683,46 +659,16 @@ def capture_json(spans: Sequence[ReadableSpan], budget: int = CAPTURE_BUDGET) ->
                 continue
             seen.add(leaf)
             chosen.append(span)
-        candidate = json.dumps(MessageToDict(encode_spans(kept + chosen)), separators=(",", ":"))
-        if len(candidate) > budget:
-            continue
-        kept.extend(chosen)
-        text = candidate
-    return text
-
-
-class CountingProcessor(SpanProcessor):
-    """Counts ended spans: the ledger's ``spans`` (what the exporter was handed)."""
-
-    def __init__(self) -> None:
-        self.count = 0
-
-    def on_start(self, span: Span, parent_context: Context | None = None) -> None:
-        return None
-
-    def on_end(self, span: ReadableSpan) -> None:
-        self.count += 1
+        if len(capture_json(otlp_request(kept + chosen))) <= budget:
+            kept.extend(chosen)
+    return kept
 
 
 def main(setup: str, instrument: Callable[[TracerProvider], None]) -> None:
     """Run the scenario under one instrumentation and write the ledger (and a capture)."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("ledger", type=Path)
-    parser.add_argument("--sessions", type=int, default=150)
-    parser.add_argument("--capture", type=Path, default=None)
-    args = parser.parse_args()
-
-    provider = TracerProvider(resource=Resource.create({"service.name": f"support-bot-{setup}"}))
-    provider.add_span_processor(BatchSpanProcessor(
-        OTLPSpanExporter(), max_queue_size=100_000, max_export_batch_size=256,
-        schedule_delay_millis=500))
-    counter = CountingProcessor()
-    provider.add_span_processor(counter)
-    memory = InMemorySpanExporter() if args.capture else None
-    if memory is not None:
-        provider.add_span_processor(SimpleSpanProcessor(memory))
-    trace.set_tracer_provider(provider)
-    instrument(provider)
+    args = scenario_parser(__doc__).parse_args()
+    tracing = setup_tracing(f"support-bot-{setup}", capture=args.capture is not None)
+    instrument(tracing.provider)
 
     started = time.monotonic()
     director, tally = Director(), Tally()
@@ -731,18 +677,17 @@ def main(setup: str, instrument: Callable[[TracerProvider], None]) -> None:
     rng = random.Random(11)
     failed = sum(not run_session(support, plan, rng) for plan in plans)
     ran = time.monotonic() - started
-    provider.force_flush()
-    provider.shutdown()
+    tracing.shutdown()
 
-    delegations = [{"caller": ORCHESTRATOR, "target": target}
+    delegations = [(ORCHESTRATOR, target)
                    for target, used in ((RESEARCHER, any(p.research for p in plans)),
                                         (CODER, any(p.coding for p in plans))) if used]
     gaps = ledger_gaps(plans, tally, director)
-    ledger = {"spans": counter.count, "gaps": gaps, "delegations": delegations}
-    args.ledger.write_text(json.dumps(ledger, indent=2))
-    if memory is not None:
-        args.capture.write_text(capture_json(memory.get_finished_spans()) + "\n")
+    spans = tracing.counter.count
+    write_ledger(args.ledger, spans, gaps, delegations)
+    if args.capture:
+        write_capture(args.capture, otlp_request(capture_spans(tracing.captured())))
     print(json.dumps({"setup": setup, "sessions": len(plans), "failed_roots": failed,
-                      "spans": counter.count, "run_s": round(ran, 1),
+                      "spans": spans, "run_s": round(ran, 1),
                       "total_s": round(time.monotonic() - started, 1),
-                      "events": dict(tally.events), "gaps": len(gaps)}))
+                      "events": dict(tally.counts), "gaps": len(gaps)}))

@@ -15,14 +15,11 @@ inside the orchestrator's tool call). The plan and its gaps are in ``_mcp_common
 
 from __future__ import annotations
 
-import argparse
-import asyncio
 import contextvars
-import sys
-import time
-from pathlib import Path
 from typing import Any
 
+import _mcp_common as common
+from _scenario import Tracing, setup_tracing
 from mcp import ClientSession, MCPError, stdio_client
 from mcp.types import Tool as McpTool
 from pydantic import BaseModel
@@ -34,9 +31,6 @@ from pydantic_ai.toolsets import AbstractToolset
 from pydantic_ai.toolsets.abstract import ToolsetTool
 from pydantic_ai.usage import RequestUsage
 from pydantic_core import SchemaValidator, core_schema
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-import _mcp_common as common  # noqa: E402
 
 SERVICE = "support-bot-mcp-pydantic-ai"
 _ANY_ARGS = SchemaValidator(core_schema.any_schema())
@@ -194,22 +188,12 @@ async def run_sessions(plan: list[common.Session], files: common.ServerFiles) ->
     return outcomes
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("ledger", type=Path)
-    parser.add_argument("--sessions", type=int, default=150)
-    parser.add_argument("--capture", type=Path)
-    args = parser.parse_args()
-    started = time.monotonic()
-    tracing = common.setup_tracing(SERVICE, capture=args.capture is not None)
+def instrument(capture: bool) -> Tracing:
+    """Our provider, then pydantic-ai's own instrumentation, which uses it."""
+    tracing = setup_tracing(SERVICE, capture=capture)
     Agent.instrument_all()  # pydantic-ai's own OpenTelemetry instrumentation, defaults
-    plan = common.build_plan(args.sessions)
-    with common.server_files(args.capture is not None) as files:
-        outcomes = asyncio.run(run_sessions(plan, files))
-        spans = common.finish(tracing, files, args.ledger, args.capture, common.GAPS)
-    print(f"{len(plan)} sessions {outcomes}, {spans} spans, "
-          f"{time.monotonic() - started:.1f} s", file=sys.stderr)
+    return tracing
 
 
 if __name__ == "__main__":
-    main()
+    common.main(__doc__, instrument, run_sessions, common.GAPS)

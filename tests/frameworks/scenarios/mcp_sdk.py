@@ -16,26 +16,21 @@ in ``_mcp_common``.
 
 from __future__ import annotations
 
-import argparse
-import asyncio
 import json
 import os
-import sys
-import time
-from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-import _mcp_common as common  # noqa: E402
+import _mcp_common as common
+from _scenario import Tracing, setup_tracing
 
 SERVICE = "support-bot-mcp-sdk"
 GAPS = [gap for gap in common.GAPS if gap["detector"] != "unused_tool"]
 
 
-def instrument(capture: bool) -> common.Tracing:
+def instrument(capture: bool) -> Tracing:
     """Our provider first; gapwatch then uses it (and adds nothing to it), MCP gets wrapped."""
     os.environ.setdefault("GAPWATCH_CAPTURE_CONTENT", "true")
-    tracing = common.setup_tracing(SERVICE, capture)
+    tracing = setup_tracing(SERVICE, capture=capture)
     from gapwatch.instrumentation import ConversationIdProcessor, GapwatchInstrumentor, configure
 
     tracing.provider.add_span_processor(ConversationIdProcessor())
@@ -101,21 +96,5 @@ async def run_sessions(plan: list[common.Session], files: common.ServerFiles) ->
     return outcomes
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("ledger", type=Path)
-    parser.add_argument("--sessions", type=int, default=150)
-    parser.add_argument("--capture", type=Path)
-    args = parser.parse_args()
-    started = time.monotonic()
-    tracing = instrument(capture=args.capture is not None)
-    plan = common.build_plan(args.sessions)
-    with common.server_files(args.capture is not None) as files:
-        outcomes = asyncio.run(run_sessions(plan, files))
-        spans = common.finish(tracing, files, args.ledger, args.capture, GAPS)
-    print(f"{len(plan)} sessions {outcomes}, {spans} spans, "
-          f"{time.monotonic() - started:.1f} s", file=sys.stderr)
-
-
 if __name__ == "__main__":
-    main()
+    common.main(__doc__, instrument, run_sessions, GAPS)

@@ -29,7 +29,6 @@ that enables their instrumentor. Injected gaps, one root cause each:
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import contextlib
 import itertools
@@ -41,11 +40,21 @@ import time
 from collections import Counter, deque
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import httpx
 import openai
+from _scenario import (
+    DEFAULT_SESSIONS,
+    gap,
+    ngram_distance,
+    ngrams,
+    otlp_request,
+    scenario_parser,
+    setup_tracing,
+    write_capture,
+    write_ledger,
+)
 from agents import (
     Agent,
     FunctionTool,
@@ -76,16 +85,8 @@ from openai.types.responses import (
     ResponseUsage,
 )
 from openai.types.responses.response_usage import InputTokensDetails, OutputTokensDetails
-from opentelemetry import trace
-from opentelemetry.context import Context
-from opentelemetry.exporter.otlp.proto.common.trace_encoder import encode_spans
-from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
-from opentelemetry.sdk.resources import Resource
-from opentelemetry.sdk.trace import ReadableSpan, Span, SpanProcessor, TracerProvider
-from opentelemetry.sdk.trace.export import BatchSpanProcessor, SimpleSpanProcessor
-from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from opentelemetry.sdk.trace import TracerProvider
 
-DEFAULT_SESSIONS = 150
 MODEL_NAME = "gpt-4.1-mini"
 MAX_TURNS = 10
 LARGE_LOG_CHARS = 4_000
@@ -442,19 +443,14 @@ class RequestWriter:
             text = self.rng.choice(templates).format(**words).strip()
             text = text[0].upper() + text[1:]
             grams = _trigrams(text)
-            if all(_distance(grams, other) > min_distance for other in self.written):
+            if all(ngram_distance(grams, other) > min_distance for other in self.written):
                 self.written.append(grams)
                 return text
         raise RuntimeError("out of distinct requests: add words to the vocabulary")
 
 
 def _trigrams(text: str) -> Counter[str]:
-    norm = " ".join(re.sub(r"[^\w]+", " ", text.lower()).split())
-    return Counter(norm[i:i + 3] for i in range(len(norm) - 2))
-
-
-def _distance(a: Counter[str], b: Counter[str]) -> float:
-    return sum(((a - b) + (b - a)).values()) / max(1, a.total() + b.total())
+    return ngrams(" ".join(re.sub(r"[^\w]+", " ", text.lower()).split()), 3)
 
 
 @dataclass
@@ -620,19 +616,6 @@ def _unresolved(session_id: str, rng: random.Random) -> Session:
 # ---------------------------------------------------------------------------------------------
 
 
-class CountingProcessor(SpanProcessor):
-    """Counts ended spans, so the ledger says how many the harness must wait for."""
-
-    def __init__(self) -> None:
-        self.ended = 0
-
-    def on_start(self, span: Span, parent_context: Context | None = None) -> None:
-        pass
-
-    def on_end(self, span: ReadableSpan) -> None:
-        self.ended += 1
-
-
 Instrument = Callable[[TracerProvider], None]
 SessionScope = Callable[[str], contextlib.AbstractContextManager[Any]]
 
@@ -671,39 +654,26 @@ async def run_sessions(team: Team, plan: list[Session], setup: Setup) -> dict[st
 
 
 GAPS = [
-    {"detector": "tool_failure_hotspot", "tool": "fetch_page", "agent": "researcher"},
-    {"detector": "timeout_input_correlation", "tool": "analyze_log", "agent": "coder"},
-    {"detector": "soft_failure", "tool": "check_billing", "agent": "orchestrator"},
-    {"detector": "unused_tool", "tool": "escalate_to_human", "agent": "orchestrator"},
-    {"detector": "retry_loop", "tool": "search_kb", "agent": "researcher"},
-    {"detector": "repeated_request", "tool": "", "agent": "orchestrator"},
-    {"detector": "delegation_failure", "tool": "", "agent": "orchestrator",
-     "target_agent": "coder"},
-    {"detector": "permission_blocked", "tool": "deploy_preview", "agent": "coder"},
+    gap("tool_failure_hotspot", "fetch_page", "researcher"),
+    gap("timeout_input_correlation", "analyze_log", "coder"),
+    gap("soft_failure", "check_billing", "orchestrator"),
+    gap("unused_tool", "escalate_to_human", "orchestrator"),
+    gap("retry_loop", "search_kb", "researcher"),
+    gap("repeated_request", "", "orchestrator"),
+    gap("delegation_failure", "", "orchestrator", "coder"),
+    gap("permission_blocked", "deploy_preview", "coder"),
 ]
 
 
 def main(setup: Setup) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("ledger", type=Path)
-    parser.add_argument("--sessions", type=int, default=DEFAULT_SESSIONS)
-    parser.add_argument("--capture", type=Path)
+    parser = scenario_parser(__doc__)
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args()
     started = time.monotonic()
 
-    provider = TracerProvider(resource=Resource.create(
-        {"service.name": f"support-bot-{setup.name.replace('_', '-')}"}))
-    provider.add_span_processor(BatchSpanProcessor(
-        OTLPSpanExporter(), max_queue_size=100_000, max_export_batch_size=1_000,
-        schedule_delay_millis=500))
-    counter = CountingProcessor()
-    provider.add_span_processor(counter)
-    memory = InMemorySpanExporter()
-    if args.capture:
-        provider.add_span_processor(SimpleSpanProcessor(memory))
-    trace.set_tracer_provider(provider)
-    setup.instrument(provider)
+    tracing = setup_tracing(f"support-bot-{setup.name.replace('_', '-')}",
+                            capture=args.capture is not None)
+    setup.instrument(tracing.provider)
     _assert_no_vendor_export()
 
     team = build_team()
@@ -711,23 +681,16 @@ def main(setup: Setup) -> None:
     outcomes = asyncio.run(run_sessions(team, plan, setup))
     delegations = sorted({target for session in plan for target in session.delegations})
 
-    provider.force_flush()
-    provider.shutdown()
-    ledger = {
-        "spans": counter.ended,
-        # the fault rates are sized for the default session count; a small capture run
-        # shows each fault once but is not meant to reach any detector's support
-        "gaps": ([{"target_agent": "", **gap} for gap in GAPS]
-                 if args.sessions >= DEFAULT_SESSIONS else []),
-        "delegations": [{"caller": "orchestrator", "target": target} for target in delegations],
-    }
-    args.ledger.write_text(json.dumps(ledger, indent=2))
+    tracing.shutdown()
+    spans = tracing.counter.count
+    # the fault rates are sized for the default session count; a small capture run shows each
+    # fault once but is not meant to reach any detector's support
+    gaps = GAPS if args.sessions >= DEFAULT_SESSIONS else []
+    write_ledger(args.ledger, spans, gaps,
+                 [("orchestrator", target) for target in delegations])
     if args.capture:
-        from google.protobuf.json_format import MessageToJson
-
-        capture = MessageToJson(encode_spans(memory.get_finished_spans()), indent=None)
-        args.capture.write_text(capture + "\n")
-    print(f"{setup.name}: {len(plan)} sessions ({outcomes}), {counter.ended} spans, "
+        write_capture(args.capture, otlp_request(tracing.captured()))
+    print(f"{setup.name}: {len(plan)} sessions ({outcomes}), {spans} spans, "
           f"{time.monotonic() - started:.1f} s", file=sys.stderr)
 
 

@@ -34,29 +34,26 @@ Without ``OTEL_EXPORTER_OTLP_ENDPOINT`` and with ``--capture`` nothing is export
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import json
-import os
 import random
 import re
 import sys
 import time
-from collections import Counter
 from contextvars import ContextVar
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from google.protobuf.json_format import MessageToJson
-from opentelemetry import trace
-from opentelemetry.context import Context
-from opentelemetry.exporter.otlp.proto.common.trace_encoder import encode_spans
-from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
-from opentelemetry.sdk.resources import Resource
-from opentelemetry.sdk.trace import ReadableSpan, Span, SpanProcessor, TracerProvider
-from opentelemetry.sdk.trace.export import BatchSpanProcessor, SimpleSpanProcessor
-from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from _scenario import (
+    Tally,
+    gap,
+    otlp_request,
+    scenario_parser,
+    setup_tracing,
+    write_capture,
+    write_ledger,
+)
 from pydantic_ai import Agent, ModelRetry, RunContext, ToolFailed, UnexpectedModelBehavior
 from pydantic_ai.messages import ModelMessage, ModelResponse, TextPart, ToolCallPart
 from pydantic_ai.models.function import AgentInfo, FunctionModel
@@ -250,36 +247,8 @@ class Plan:
     refund_loop: bool = False
 
 
-@dataclass
-class Tally:
-    """What was actually injected, to write only detectable gaps into the ledger."""
-
-    counts: Counter[str] = field(default_factory=Counter)
-    sessions: dict[str, set[str]] = field(default_factory=dict)
-
-    def add(self, key: str, session: str, n: int = 1) -> None:
-        self.counts[key] += n
-        self.sessions.setdefault(key, set()).add(session)
-
-    def spread(self, key: str) -> int:
-        return len(self.sessions.get(key, ()))
-
-
 PLAN: ContextVar[Plan] = ContextVar("plan")
 TALLY = Tally()
-
-
-class CountingProcessor(SpanProcessor):
-    """Counts ended spans: the ledger tells the harness how many to wait for."""
-
-    def __init__(self) -> None:
-        self.ended = 0
-
-    def on_start(self, span: Span, parent_context: Context | None = None) -> None:
-        return None
-
-    def on_end(self, span: ReadableSpan) -> None:
-        self.ended += 1
 
 
 # --- scripted models --------------------------------------------------------------------------
@@ -566,50 +535,33 @@ def ledger_gaps() -> list[dict[str, str]]:
     """The injected gaps that reached the brief's minimum support in this run."""
     c, s = TALLY.counts, TALLY.spread
     gaps = []
-
-    def gap(detector: str, tool: str, agent: str, target: str = "") -> None:
-        gaps.append({"detector": detector, "tool": tool, "agent": agent, "target_agent": target})
-
     if c["fetch_page:failed"] >= 10 and s("fetch_page:failed") >= 3:
-        gap("tool_failure_hotspot", "fetch_page", "researcher")
+        gaps.append(gap("tool_failure_hotspot", "fetch_page", "researcher"))
     if c["summarize:large"] >= 15 and c["summarize:small"] >= 30:
-        gap("timeout_input_correlation", "summarize_text", "researcher")
+        gaps.append(gap("timeout_input_correlation", "summarize_text", "researcher"))
     if c["soft_failure"] >= 8 and s("soft_failure") >= 3:
-        gap("soft_failure", "lookup_account", "orchestrator")
+        gaps.append(gap("soft_failure", "lookup_account", "orchestrator"))
     if c["researcher:requests"] >= 30:
-        gap("unused_tool", "translate_text", "researcher")
+        gaps.append(gap("unused_tool", "translate_text", "researcher"))
     if s("run_tests:loop") >= 5:
-        gap("retry_loop", "run_tests", "coder")
+        gaps.append(gap("retry_loop", "run_tests", "coder"))
     if s("refund:unresolved") >= 10:
-        gap("repeated_request", "", "orchestrator")
+        gaps.append(gap("repeated_request", "", "orchestrator"))
     coder_calls, coder_failed = c["delegation:coder"], c["delegation:coder:failed"]
     if coder_calls >= 15 and coder_failed >= 0.4 * coder_calls:
-        gap("delegation_failure", "", "orchestrator", "coder")
+        gaps.append(gap("delegation_failure", "", "orchestrator", "coder"))
     if c["write_file:blocked"] >= 3 and s("write_file:blocked") >= 2:
-        gap("permission_blocked", "write_file", "coder")
+        gaps.append(gap("permission_blocked", "write_file", "coder"))
     return gaps
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("ledger", type=Path)
-    parser.add_argument("--sessions", type=int, default=150)
-    parser.add_argument("--capture", type=Path, help="also write the spans as OTLP/JSON here")
+    parser = scenario_parser(__doc__)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--concurrency", type=int, default=6)
     args = parser.parse_args()
 
-    provider = TracerProvider(resource=Resource.create({"service.name": SERVICE}))
-    if "OTEL_EXPORTER_OTLP_ENDPOINT" in os.environ or not args.capture:
-        provider.add_span_processor(BatchSpanProcessor(
-            OTLPSpanExporter(), max_queue_size=100_000, max_export_batch_size=1_000,
-            schedule_delay_millis=500))
-    counter = CountingProcessor()
-    provider.add_span_processor(counter)
-    memory = InMemorySpanExporter()
-    if args.capture:
-        provider.add_span_processor(SimpleSpanProcessor(memory))
-    trace.set_tracer_provider(provider)
+    tracing = setup_tracing(SERVICE, capture=args.capture is not None)
     # pydantic-ai's own instrumentation, the documented way, default version, content on
     Agent.instrument_all(InstrumentationSettings(include_content=True))
 
@@ -621,18 +573,16 @@ def main() -> None:
         await asyncio.gather(*(run_session(plan, limit) for plan in plans))
 
     asyncio.run(run_all())
-    provider.force_flush()
-    provider.shutdown()
+    tracing.shutdown()
 
-    delegations = [{"caller": "orchestrator", "target": target}
+    delegations = [("orchestrator", target)
                    for target in ("researcher", "coder") if TALLY.counts[f"delegation:{target}"]]
     gaps = ledger_gaps()
-    ledger = {"spans": counter.ended, "gaps": gaps, "delegations": delegations}
-    args.ledger.write_text(json.dumps(ledger, indent=2))
+    spans = tracing.counter.count
+    write_ledger(args.ledger, spans, gaps, delegations)
     if args.capture:
-        spans = encode_spans(memory.get_finished_spans())
-        args.capture.write_text(MessageToJson(spans, indent=None))
-    print(json.dumps({"seconds": round(time.monotonic() - started, 1), "spans": counter.ended,
+        write_capture(args.capture, otlp_request(tracing.captured()))
+    print(json.dumps({"seconds": round(time.monotonic() - started, 1), "spans": spans,
                       "tally": dict(TALLY.counts), "gaps": len(gaps)}),
           file=sys.stderr)
 

@@ -16,20 +16,32 @@ clustered AS (
     )
     WHERE subject > 0
 ),
+-- the clusters' raw texts as one lookup: transform() finds a run's cluster by hash, where a join
+-- of every run against the texts costs several times more
+lookup AS (
+    SELECT groupArray(concat(service, '\0', request_text)) AS keys,
+        groupArray(cluster) AS clusters, groupArray(norm) AS norms
+    FROM clustered
+),
 runs AS (
-    SELECT c.cluster AS cluster, c.norm AS norm, r.service AS service,
-        r.request_text AS request_text, r.agent AS agent, r.timestamp AS timestamp,
-        r.span_id AS span_id, r.trace_id AS trace_id, r.user_id AS user_id,
-        if(r.session_id = '', concat('trace:', r.trace_id), r.session_id) AS session,
-        r.outcome != 'ok' AS failed,
-        r.corrections > 0 AS corrected,
-        ifNull(r.feedback_score <= {negative_rating:Float64}
-               OR (r.feedback_score > 1 AND r.feedback_score <= {negative_stars:Float64}), false)
-            AS rated_down
-    FROM {database:Identifier}.gapwatch_agent_spans AS r
-    INNER JOIN clustered AS c ON c.service = r.service AND c.request_text = r.request_text
-    WHERE r.span_type = 'agent' AND r.caller_agent = '' AND r.request_text != ''
-        AND r.timestamp >= {since:DateTime64(9)} AND r.timestamp < {until:DateTime64(9)}
+    SELECT *,
+        transform(key, (SELECT keys FROM lookup), (SELECT clusters FROM lookup),
+                  toUInt32(4294967295)) AS cluster,
+        transform(key, (SELECT keys FROM lookup), (SELECT norms FROM lookup), '') AS norm
+    FROM (
+        SELECT service, request_text, agent, timestamp, span_id, trace_id, user_id,
+            concat(service, '\0', request_text) AS key,
+            if(session_id = '', concat('trace:', trace_id), session_id) AS session,
+            outcome != 'ok' AS failed,
+            corrections > 0 AS corrected,
+            ifNull(feedback_score <= {negative_rating:Float64}
+                   OR (feedback_score > 1 AND feedback_score <= {negative_stars:Float64}), false)
+                AS rated_down
+        FROM {database:Identifier}.gapwatch_agent_spans
+        WHERE span_type = 'agent' AND caller_agent = '' AND request_text != ''
+            AND timestamp >= {since:DateTime64(9)} AND timestamp < {until:DateTime64(9)}
+    )
+    WHERE cluster != 4294967295
 ),
 marked AS (
     SELECT *,
