@@ -10,7 +10,13 @@ subject (service, agent, tool, target agent) match an injected gap. Prints recal
 per detector and convention, and for timeouts the error of the reported input-size threshold.
 Target: recall ≥ 0.95 and precision ≥ 0.95.
 
+``--frameworks`` adds the real-framework scenarios of the conformance suite (``tests/frameworks``):
+each runs the framework with its own instrumentation and a scripted model into a real
+``gapwatch serve``, and its proposals are scored against the scenario's own ledger. LangGraph.js
+under OpenLLMetry is scored against what that emitter carries (see its test).
+
     .venv/bin/python benchmarks/bench_quality.py                     # 3 seeds × 3 conventions
+    .venv/bin/python benchmarks/bench_quality.py --frameworks        # … and the real frameworks
     .venv/bin/python benchmarks/bench_quality.py --seeds 1 2 --conventions genai
     .venv/bin/python benchmarks/bench_quality.py --verbose           # every proposal and miss
 """
@@ -23,6 +29,7 @@ import tempfile
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
+from pathlib import Path
 from datetime import UTC, datetime, timedelta
 
 from clickhouse_connect.driver.client import Client
@@ -37,6 +44,21 @@ from gapwatch.analyzer.schema import create_analyzer_schema
 from gapwatch.collector import SchemaOptions, connect
 
 WINDOW = timedelta(days=7)
+# the conformance suite's entry scripts, under tests/frameworks
+FRAMEWORK_SCENARIOS = (
+    "scenarios/pydantic_ai_genai.py",
+    "scenarios/openai_agents_openinference.py",
+    "scenarios/openai_agents_openllmetry.py",
+    "scenarios/langgraph_openllmetry.py",
+    "scenarios/langgraph_openinference.py",
+    "scenarios/mcp_pydantic_ai.py",
+    "scenarios/mcp_sdk.py",
+    "node/vercel/vercel_native.mjs",
+    "node/vercel/vercel_openinference.mjs",
+    "node/langgraph/langgraphjs_openinference.mjs",
+    "node/langgraph/langgraphjs_openllmetry.mjs",
+    "node/openai-agents/openai_agents_js_openinference.mjs",
+)
 
 
 @dataclass
@@ -62,7 +84,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sessions", type=int, default=1500, help="sessions per fleet")
     parser.add_argument("--no-healthy", action="store_true", help="skip the healthy fleets")
     parser.add_argument("--verbose", action="store_true")
+    parser.add_argument("--frameworks", action="store_true",
+                        help="also score the conformance suite's real-framework scenarios")
+    parser.add_argument("--only-frameworks", action="store_true",
+                        help="score only the real-framework scenarios")
     args = parser.parse_args(argv)
+    if args.only_frameworks:
+        args.seeds = []
 
     by_detector: dict[str, Tally] = defaultdict(Tally)
     by_convention: dict[str, Tally] = defaultdict(Tally)
@@ -78,6 +106,8 @@ def main(argv: list[str] | None = None) -> int:
                                              args.sessions)
                     _score(label, ledger, leads, by_detector, by_convention, args.verbose)
         admin.close()
+    if args.frameworks or args.only_frameworks:
+        _score_frameworks(by_detector, by_convention, args.verbose)
     _print(by_detector, by_convention)
     print(f"\n{len(args.conventions) * len(args.seeds)} fleets with gaps"
           f"{'' if args.no_healthy else ' and as many healthy ones'}, "
@@ -167,6 +197,41 @@ def _print(by_detector: dict[str, Tally], by_convention: dict[str, Tally]) -> No
     for convention, tally in sorted(by_convention.items()):
         print(f"{convention:<26} {tally.injected:>8} {tally.found:>6} "
               f"{tally.false_positives:>6} {fmt(tally.recall()):>7} {fmt(tally.precision()):>9}")
+
+
+def _score_frameworks(by_detector: dict[str, Tally], by_convention: dict[str, Tally],
+                      verbose: bool) -> None:
+    """Run every conformance scenario against its own server; score by its ledger."""
+    root = Path(__file__).resolve().parents[1]
+    sys.path.insert(0, str(root))
+    from tests.frameworks.harness import Ledger, analyze, proposal_keys, run_scenario
+    from tests.frameworks.test_langgraph_js import KNOWABLE_UNDER_OPENLLMETRY
+    from tests.serving import GapwatchServer
+
+    for script in FRAMEWORK_SCENARIOS:
+        path = root / "tests" / "frameworks" / script
+        if path.suffix == ".mjs" and not (path.parent / "node_modules").is_dir():
+            print(f"  skipped {script}: run `make node-deps` first")
+            continue
+        with tempfile.TemporaryDirectory(prefix="gapwatch-framework-") as scratch, \
+                GapwatchServer(Path(scratch) / "data") as server:
+            ledger = run_scenario(path, server)
+            if path.stem == "langgraphjs_openllmetry":
+                ledger = Ledger(ledger.spans, KNOWABLE_UNDER_OPENLLMETRY, frozenset())
+            found = proposal_keys(analyze(server))
+        label = path.stem
+        for key in ledger.gaps:
+            for tally in (by_detector[key[0]], by_convention[label]):
+                tally.injected += 1
+                tally.found += key in found
+        for key in found - ledger.gaps:
+            for tally in (by_detector[key[0]], by_convention[label]):
+                tally.false_positives += 1
+            if verbose:
+                print(f"  {label}: FALSE POSITIVE {key}")
+        if verbose:
+            for key in sorted(ledger.gaps - found):
+                print(f"  {label}: MISSED {key}")
 
 
 if __name__ == "__main__":

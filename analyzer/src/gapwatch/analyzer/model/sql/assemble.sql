@@ -8,11 +8,14 @@
 --   * the nearest "stop" ancestor of each span (agent, tool or delegation span) and the nearest
 --     agent ancestor, by pointer doubling (6 rounds: up to 64 levels between two stops);
 --   * runs: an agent span directly under an agent span of the same name is the same run (a
---     workflow wrapper and its invoke_agent); any other agent span starts a run;
+--     workflow wrapper and its invoke_agent); any other agent span starts a run; so do spans
+--     only the trace shows to be runs (see "adoptions");
 --   * owning run of every span: its nearest agent ancestor's run;
---   * delegations: a tool or delegation span with a run directly under it is the vehicle of
---     that delegation (caller = its owner, callee = that run); a handoff without one reaches the
---     next run of the trace that is not the caller's (handoff targets are siblings, P2);
+--   * delegations: a tool or delegation span with a run directly under it (or, for a run with
+--     nothing above it, holding it in time) is the vehicle of that delegation (caller = its
+--     owner, callee = that run); a handoff without one reaches the next run of the trace that is
+--     not the caller's (handoff targets are siblings, P2) and counts as a call of the
+--     transfer_to_<agent> tool the model was offered;
 --   * outcome of a run = its first failing member; of a delegation = its callee run's;
 --   * a tool span directly under a tool span of the same name (MCP client under the
 --     framework's call, MCP server under the client) is the same call: counted once, on the
