@@ -29,8 +29,8 @@ import tempfile
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
-from pathlib import Path
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from clickhouse_connect.driver.client import Client
 
