@@ -109,9 +109,14 @@ def main(argv: list[str] | None = None) -> int:
     if args.frameworks or args.only_frameworks:
         _score_frameworks(by_detector, by_convention, args.verbose)
     _print(by_detector, by_convention)
-    print(f"\n{len(args.conventions) * len(args.seeds)} fleets with gaps"
-          f"{'' if args.no_healthy else ' and as many healthy ones'}, "
-          f"{args.sessions} sessions each over 7 days, {time.monotonic() - started:.0f} s")
+    fleets = len(args.conventions) * len(args.seeds)
+    frameworks = (f"{len(FRAMEWORK_SCENARIOS)} real-framework scenarios"
+                  if args.frameworks or args.only_frameworks else "")
+    healthy = "" if args.no_healthy else " and as many healthy ones"
+    synthetic = (f"{fleets} fleets with gaps{healthy}, {args.sessions} sessions each over 7 days"
+                 if fleets else "")
+    print(f"\n{'; '.join(part for part in (synthetic, frameworks) if part)}, "
+          f"{time.monotonic() - started:.0f} s")
     return 0
 
 
