@@ -31,24 +31,12 @@ from opentelemetry import trace
 from opentelemetry.trace import Span, SpanKind, Status, StatusCode, Tracer
 
 from gapwatch.analyzer.demo.fleet import NS, FleetStats, InjectedGap
+from gapwatch.analyzer.detectors import DETECTOR_IDS
 from gapwatch.semconv import attributes as A
 from gapwatch.semconv import values as V
 
 CONVENTIONS = ("genai", "openinference", "openllmetry")
-GAP_KINDS = (
-    "tool_failure_hotspot",
-    "permission_blocked",
-    "timeout_input_correlation",
-    "delegation_failure",
-    "retry_loop",
-    "unused_tool",
-    "repeated_request",
-    "cost_waste",
-    "version_regression",
-    "error_spike",
-    "soft_failure",
-    "negative_feedback",
-)
+GAP_KINDS = DETECTOR_IDS  # one gap of every detector's kind, in registry order
 ROOT = "concierge"
 SUB_AGENTS: dict[str, tuple[str, ...]] = {
     "analyst": ("query_db", "plot_chart", "read_csv"),
