@@ -39,7 +39,7 @@ class AssemblyPolicy:
     must have received no span before it is assembled (``settle``)."""
 
     interval: timedelta = timedelta(0)
-    settle: timedelta = timedelta(seconds=30)
+    settle: timedelta = timedelta(seconds=10)
 
 
 class AnalysisScheduler:
@@ -83,7 +83,8 @@ class AnalysisScheduler:
         self._thread = None
 
     def _loop(self) -> None:
-        next_run = time.monotonic() + self.interval.total_seconds() if self.interval else None
+        period = self.interval.total_seconds() if self.interval else 0.0
+        next_run = time.monotonic() + period if period else None
         every = self.assembly.interval.total_seconds()
         while True:
             waits = [every] if every else []
@@ -95,11 +96,10 @@ class AnalysisScheduler:
                 if next_run is None or time.monotonic() < next_run:
                     self._assemble()
                     continue
+                next_run = time.monotonic() + period
                 item = _Request(None, False)  # the interval passed without a request
             if item is _STOP:
                 return
-            if self.interval and item.window is None and item.done is None:
-                next_run = time.monotonic() + self.interval.total_seconds()
             try:
                 self.last_run = self.analyzer.run(
                     window=item.window, dry_run=item.dry_run, run_id=item.run_id

@@ -11,6 +11,7 @@ would store. Tests and benchmarks use this; ``gapwatch demo`` sends over real OT
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TypeVar
 
 from clickhouse_connect.driver.client import Client
 from opentelemetry.exporter.otlp.proto.common.trace_encoder import encode_spans
@@ -28,33 +29,28 @@ from gapwatch.collector.validation import TimePolicy
 from gapwatch.collector.writer import ClickHouseSpanWriter
 
 BATCH = 2_000
+T = TypeVar("T")
 
 
 def load_fleet(client: Client, options: FleetOptions) -> FleetStats:
     """Run the demo fleet into memory, then ingest it; returns the fleet's statistics."""
-    fleet: list[Fleet] = []
-
-    def emit(tracer_for: Callable[[str], Tracer]) -> None:
-        fleet.append(Fleet(options, tracer_for))
-        fleet[0].run()
-
-    _load(client, options.seed, emit)
-    return fleet[0].stats
+    return _load(client, options.seed, lambda tracer_for: Fleet(options, tracer_for).run())
 
 
 def load_synthetic(client: Client, options: SyntheticOptions) -> SyntheticFleet:
     """Run a synthetic fleet into memory, then ingest it; returns the fleet (with its ledger)."""
-    fleet: list[SyntheticFleet] = []
 
-    def emit(tracer_for: Callable[[str], Tracer]) -> None:
-        fleet.append(SyntheticFleet(options, tracer_for))
-        fleet[0].run()
+    def run(tracer_for: Callable[[str], Tracer]) -> SyntheticFleet:
+        fleet = SyntheticFleet(options, tracer_for)
+        fleet.run()
+        return fleet
 
-    _load(client, options.seed, emit)
-    return fleet[0]
+    return _load(client, options.seed, run)
 
 
-def _load(client: Client, seed: int, emit: Callable[[Callable[[str], Tracer]], None]) -> None:
+def _load(client: Client, seed: int, emit: Callable[[Callable[[str], Tracer]], T]) -> T:
+    """Record what ``emit`` runs with tracers of its own, ingest it, assemble; returns what
+    ``emit`` returned."""
     exporter = InMemorySpanExporter()
     providers: dict[str, TracerProvider] = {}
 
@@ -68,7 +64,7 @@ def _load(client: Client, seed: int, emit: Callable[[Callable[[str], Tracer]], N
             providers[service] = provider
         return providers[service].get_tracer("gapwatch.demo")
 
-    emit(tracer_for)
+    emitted = emit(tracer_for)
     spans = exporter.get_finished_spans()
     writer = ClickHouseSpanWriter(client)
     ingest = IngestOptions(time_policy=TimePolicy(retention_days=0))
@@ -81,3 +77,4 @@ def _load(client: Client, seed: int, emit: Callable[[Callable[[str], Tracer]], N
         provider.shutdown()
     # detectors and dashboards read the assembled model, as after any ingest
     assemble_traces(client, client.database or "default")
+    return emitted

@@ -55,8 +55,7 @@ def assemble_traces(
     if until <= since:
         return AssemblyStats(0, 0, 0, 0)
     params: dict[str, Any] = {"database": database, "since": since, "until": until}
-    client.command("TRUNCATE TABLE {database:Identifier}.gapwatch_assembly_batch",
-                   parameters=params)
+    client.command(model_query("clear_batch"), parameters=params)
     client.command(model_query("pending_traces"), parameters=params)
     batch = _query(client, "batch_summary", params)[0]
     traces, spans, reassembled = (int(batch["traces"]), int(batch["spans"] or 0),

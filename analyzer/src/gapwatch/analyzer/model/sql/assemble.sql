@@ -90,9 +90,8 @@ arrays AS (
     SELECT *,
         arrayMap(i -> if(twin[i] > 0 OR graph_run[i], 'agent', own_types[i]), r) AS types,
         arrayMap(i -> if(graph_run[i], tupleElement(s[i], 17), own_names[i]), r) AS names,
-        arrayMap(i -> twin[i] > 0 OR graph_run[i] OR own_types[i] = 'agent', r) AS is_agent,
-        arrayMap(i -> twin[i] > 0 OR graph_run[i]
-                      OR own_types[i] IN ('agent', 'tool', 'delegation'), r) AS is_stop
+        arrayMap(t -> t = 'agent', types) AS is_agent,
+        arrayMap(t -> t IN ('agent', 'tool', 'delegation'), types) AS is_stop
     FROM adoptions
 ),
 linked AS (
@@ -146,7 +145,7 @@ runs AS (
                  r) AS run_failure
     FROM heads
 ),
-callers AS (
+caller_names AS (
     SELECT *,
         arrayMap(i -> if(callers[i] != '', callers[i], names[owner[i]]), r) AS caller_of,
         -- the span a run's request is read from: its own spans first, then its model calls
@@ -166,9 +165,9 @@ callees AS (
                 AND h != owner[v] AND names[h] != caller_of[v]
                 AND (targets[v] = '' OR names[h] = targets[v]), r),
             0), r) AS callee
-    FROM callers
+    FROM caller_names
 ),
-adopted AS (
+run_parents AS (
     -- a run reached through a delegation or a handoff has the delegating run as its parent
     SELECT *,
         arrayMap(h -> if(is_head[h] AND indexOf(callee, h) > 0, owner[indexOf(callee, h)],
@@ -186,7 +185,7 @@ failures AS (
             types[i] = 'tool', arrayFirstIndex(j -> duplicate[j] AND call[j] = i
                                                     AND outcomes[j] != 'ok', r),
             0), r) AS failure
-    FROM adopted
+    FROM run_parents
 ),
 assembled AS (
     SELECT trace_id, arrayMap(i -> (
