@@ -8,7 +8,7 @@ disk per span after ``OPTIMIZE TABLE … FINAL``. In the same run it measures th
 spans, already flattened, inserted straight into the same schema with clickhouse-connect's
 ``insert_arrow``, and a per-stage breakdown of the collector's own code paths in µs per span:
 decode, validate, WAL append, then either chDB parsing and flattening the block itself (the
-default) or the Python fallback (re-read, flatten+redact, insert).
+default) or the Python fallback (re-read, flatten, insert).
 
 The collector runs in its own process (its own chDB directory; chDB allows one per process) and
 is driven over a pipe; senders are separate processes posting pre-encoded requests over
@@ -454,6 +454,7 @@ def _ceiling_and_stages(client: Any, plan: Plan) -> dict[str, Any]:
     from gapwatch.collector.pipeline import body_digest
     from gapwatch.collector.protobuf_insert import ProtobufSpanWriter
     from gapwatch.collector.redaction import Redactor
+    from gapwatch.collector.request_redaction import redact_request
     from gapwatch.collector.schema import SchemaOptions, create_schema
     from gapwatch.collector.validation import TimePolicy, select_valid_spans
     from gapwatch.collector.wal import WriteAheadLog
@@ -491,6 +492,10 @@ def _ceiling_and_stages(client: Any, plan: Plan) -> dict[str, Any]:
             select_valid_spans(request, policy)
         stage["validate"] = time.perf_counter() - t
         t = time.perf_counter()
+        for request, body in zip(requests, stage_bodies, strict=True):
+            redact_request(request, redact, body)
+        stage["redact (before the WAL)"] = time.perf_counter() - t
+        t = time.perf_counter()
         for body, digest, size in zip(stage_bodies, digests, stage_sizes, strict=True):
             wal.sync(wal.append(body, digest, 0, size))
         stage["WAL append + fsync"] = time.perf_counter() - t
@@ -498,19 +503,17 @@ def _ceiling_and_stages(client: Any, plan: Plan) -> dict[str, Any]:
         merged = ExportTraceServiceRequest.FromString(b"".join(stage_bodies))
         stage["drain re-parse (WAL → request)"] = time.perf_counter() - t
         t = time.perf_counter()
-        flatten_request(merged, limits, None)
-        stage["flatten (redaction off)"] = time.perf_counter() - t
-        t = time.perf_counter()
-        columns = flatten_request(merged, limits, redact)
-        stage["flatten + redaction (collector default)"] = time.perf_counter() - t
+        # redaction happened before the WAL: the drain flattens what the WAL holds
+        columns = flatten_request(merged, limits, None)
+        stage["flatten (Python fallback)"] = time.perf_counter() - t
         client.database = "stages"
         create_schema(client, SchemaOptions(database="stages"))
         t = time.perf_counter()
         ClickHouseSpanWriter(client).write(columns, "bench-stages")
         stage["insert (clickhouse-connect, Python rows)"] = time.perf_counter() - t
-        # the collector's default path: chDB parses, flattens, redacts and inserts in one query
+        # the collector's default path: chDB parses, flattens and inserts in one query
         scratch = Path(tempfile.mkdtemp(prefix="gapwatch-bench-scratch-"))
-        sql_writer = ProtobufSpanWriter(client, scratch, limits, redact)
+        sql_writer = ProtobufSpanWriter(client, scratch, limits, None)
         # a one-span block, twice (the first also warms up): what every block pays before its
         # first span, mostly ClickHouse analysing the query
         one_span = make_request(10**7, 1, plan.base_ns)
@@ -523,7 +526,7 @@ def _ceiling_and_stages(client: Any, plan: Plan) -> dict[str, Any]:
         t = time.perf_counter()
         for number, payload in enumerate(stage_blocks):
             sql_writer.write_payload(payload, f"bench-stages-sql-{number}")
-        stage["chDB parse + flatten + redact + insert (default path)"] = time.perf_counter() - t
+        stage["chDB parse + flatten + insert (default path)"] = time.perf_counter() - t
         shutil.rmtree(scratch, ignore_errors=True)
 
         # the ceiling's input: all spans flattened, in the drainer's default batch size

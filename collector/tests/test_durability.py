@@ -11,7 +11,6 @@ import json
 import os
 import random
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -20,17 +19,12 @@ from pathlib import Path
 
 import httpx
 
-from gapwatch.collector.testing import make_request, make_span
+from gapwatch.collector.testing import free_port, make_request, make_span
 
 BATCHES = 80
 SPANS_PER_BATCH = 40
 KILLS = 6
 
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def start_collector(data_dir: Path, port: int, log: Path) -> subprocess.Popen[bytes]:
@@ -149,4 +143,4 @@ def test_kill_9_while_a_retrying_client_sends_loses_and_duplicates_nothing(tmp_p
     assert not duplicated, f"{len(duplicated)} spans stored more than once"
     assert set(stored) == acknowledged
     assert "Traceback" not in log.read_text()
-    assert os.path.exists(data_dir / "wal" / "checkpoint.json")
+    assert os.path.exists(data_dir / "wal" / "checkpoint.slots")

@@ -70,3 +70,92 @@ def test_seeded_secrets_never_reach_the_table(make_server) -> None:
 )
 def test_redactor_rules(key: str, value: str, expected: str) -> None:
     assert Redactor.default()(key, value) == expected
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        "token",
+        "auth_token",
+        "x-auth-token",
+        "id_token",
+        "session_token",
+        "sessionToken",
+        "pwd",
+        "passphrase",
+        "credentials",
+        "private-key",
+        "api.key",
+        "apiKey",
+        "AWS_SECRET_ACCESS_KEY",
+        "http.request.header.cookie",
+        "db.connection_string",
+    ],
+)
+def test_keys_naming_a_secret_by_their_words_are_redacted(key: str) -> None:
+    assert Redactor.default()(key, "opaque-value") == REDACTED
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        "gen_ai.usage.input_tokens",
+        "gen_ai.usage.output_tokens",
+        "max_tokens",
+        "gen_ai.request.max_tokens",
+        "token_count",
+        "llm.token_count.prompt",
+        "gen_ai.token.type",
+        "tokenizer",
+        "cache.key",
+        "user.email_verified",
+    ],
+)
+def test_keys_that_only_look_like_secrets_are_kept(key: str) -> None:
+    assert Redactor.default()(key, "1234 plain") == "1234 plain"
+
+
+def test_extra_keys_match_as_word_sequences() -> None:
+    redactor = Redactor.default(extra_keys=("x-internal-key",))
+    assert redactor("app.X_Internal.Key", "v") == REDACTED
+    assert redactor("internal.key", "v") == "v"
+
+
+@pytest.mark.parametrize(
+    ("text", "secret"),
+    [
+        ("pat github_pat_11ABCDEFG0123456789_abcdefghijklmnopqrstuv", "11ABCDEFG0123456789"),
+        ("GET https://x.io/login?user=bob&password=hunter2&next=/", "hunter2"),
+        ("GET https://x.io/login?user=bob&pwd=hunter3", "hunter3"),
+        ("Authorization: Basic dXNlcjpwYXNzd29yZA==", "dXNlcjpwYXNzd29yZA"),
+        ("aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", "wJalrXUtnFEMI"),
+        ("header=Authorization%3A%20Bearer%20abcdef0123456789xyz", "abcdef0123456789xyz"),
+        ("next=%2Fcb%3Fkey%3Dzz9secretvalue", "zz9secretvalue"),
+        ("q=api_key%3Dzz8secretvalue", "zz8secretvalue"),
+        ('{"password": "correct horse battery"}', "correct horse"),
+        ("postgres://admin:s3cr3tpw@db.internal:5432/app", "s3cr3tpw"),
+        (
+            "-----BEGIN RSA PRIVATE KEY-----\nMIIEpQIBAAKCAQEA\n-----END RSA PRIVATE KEY-----",
+            "MIIEpQIBAAKCAQEA",
+        ),
+        ("stripe sk_live_0123456789abcdefABCD", "0123456789abcdefABCD"),
+    ],
+)
+def test_secret_patterns_in_text(text: str, secret: str) -> None:
+    redacted = Redactor.default().text(text)
+    assert secret not in redacted and "[REDACTED:" in redacted
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Basic Configuration",
+        "a basic information page",
+        "used 1200 tokens of max_tokens=4096",
+        "the token count was 5",
+        "sort key: timestamp",
+        "https://example.org/search?q=otel&page=2",
+    ],
+)
+def test_ordinary_text_is_left_alone(text: str) -> None:
+    assert Redactor.default().text(text) == text

@@ -112,3 +112,36 @@ def test_commit_removes_finished_segments_and_the_backlog_empties(tmp_path: Path
     assert WriteAheadLog(tmp_path).checkpoint.committed == Position(
         wal.durable_end.segment, wal.durable_end.offset
     )
+
+
+def test_a_checkpoint_from_the_json_era_is_read_once_and_replaced(tmp_path: Path) -> None:
+    wal = WriteAheadLog(tmp_path)
+    log_requests(wal, 3)
+    second = wal.read(wal.checkpoint.committed, max_spans=3)[0].end
+    wal.close()
+    (tmp_path / "checkpoint.slots").unlink()
+    (tmp_path / "checkpoint.json").write_text(
+        f'{{"committed": [{second.segment}, {second.offset}], "pending": null}}'
+    )
+    upgraded = WriteAheadLog(tmp_path)
+    assert upgraded.checkpoint.committed == second
+    assert not (tmp_path / "checkpoint.json").exists()
+    assert len(list(iter_records(upgraded, upgraded.checkpoint.committed))) == 2
+    upgraded.close()
+    assert WriteAheadLog(tmp_path).checkpoint.committed == second
+
+
+def test_a_torn_checkpoint_save_falls_back_to_the_one_before(tmp_path: Path) -> None:
+    wal = WriteAheadLog(tmp_path)
+    log_requests(wal, 2)
+    first = wal.read(wal.checkpoint.committed, max_spans=3)[0].end
+    wal.commit(first)
+    wal.begin(first, wal.durable_end)  # the newest save, torn below by a crash mid-write
+    wal.close()
+    slots = bytearray((tmp_path / "checkpoint.slots").read_bytes())
+    newest = max(range(2), key=lambda i: int.from_bytes(slots[i * 64 : i * 64 + 8], "little"))
+    slots[newest * 64 + 20] ^= 0xFF
+    (tmp_path / "checkpoint.slots").write_bytes(bytes(slots))
+    reopened = WriteAheadLog(tmp_path)
+    assert reopened.checkpoint.committed == first and reopened.checkpoint.pending is None
+    reopened.close()

@@ -140,6 +140,21 @@ def test_uninstrument_when_called_restores_originals(
     assert spans.spans == []
 
 
+def test_uninstrument_when_called_on_a_new_instance_restores_originals(
+    spans: SpanRecorder, framework: str, instrumentor: GapwatchInstrumentor
+) -> None:
+    # opentelemetry-instrument instruments through one instance; a later caller (a test
+    # teardown, a shutdown hook) typically writes GapwatchInstrumentor().uninstrument()
+    module = _instrument(instrumentor, framework)
+    original = module.dispatch.__wrapped__
+    original_run = module.Agent.__dict__["run"].__wrapped__
+    GapwatchInstrumentor().uninstrument()
+    assert module.dispatch is original
+    assert module.Agent.__dict__["run"] is original_run
+    module.delegate_task("explore", "notes.md")
+    assert spans.spans == []
+
+
 def test_instrument_when_module_already_imported(
     spans: SpanRecorder, framework: str, instrumentor: GapwatchInstrumentor
 ) -> None:

@@ -3,11 +3,13 @@
 Every flag also reads ``GAPWATCH_<FLAG>`` (e.g. ``--otlp-http-port`` ← ``GAPWATCH_OTLP_HTTP_PORT``).
 
     gapwatch-collector --clickhouse-url http://ingest:pw@clickhouse:8123/otel --host 0.0.0.0
+    gapwatch-collector quarantine --data-dir /srv/gapwatch   # spans storage refused, as JSON lines
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import os
 import signal
@@ -16,7 +18,9 @@ import threading
 from collections.abc import Sequence
 from pathlib import Path
 
+from gapwatch.collector.client_timeouts import ClientTimeouts
 from gapwatch.collector.errors import CollectorError
+from gapwatch.collector.quarantine import Quarantine
 from gapwatch.collector.server import CollectorConfig, CollectorServer
 from gapwatch.collector.storage import default_store_url
 
@@ -81,6 +85,36 @@ def add_collector_arguments(parser: argparse.ArgumentParser) -> None:
         help="only insert; the schema is managed elsewhere (gapwatch init-db)",
     )
     parser.add_argument(
+        "--wal-segment-max-age-s",
+        type=float,
+        default=float(env("GAPWATCH_WAL_SEGMENT_MAX_AGE_S", "60")),
+        help="delete stored write-ahead-log segments once they are this old, even if not full",
+    )
+    parser.add_argument(
+        "--memory-budget-mib",
+        type=float,
+        default=float(env("GAPWATCH_MEMORY_BUDGET_MIB", "1024")),
+        help="target peak memory; requests beyond what is left for data get 429 (default 1024)",
+    )
+    parser.add_argument(
+        "--client-header-timeout-s",
+        type=float,
+        default=float(env("GAPWATCH_CLIENT_HEADER_TIMEOUT_S", "10")),
+        help="close a connection whose request head (gRPC: handshake) is not in by then",
+    )
+    parser.add_argument(
+        "--client-body-timeout-s",
+        type=float,
+        default=float(env("GAPWATCH_CLIENT_BODY_TIMEOUT_S", "60")),
+        help="answer 408 and close when a request body is not in by then",
+    )
+    parser.add_argument(
+        "--client-idle-timeout-s",
+        type=int,
+        default=int(env("GAPWATCH_CLIENT_IDLE_TIMEOUT_S", "30")),
+        help="close a connection with no request in flight after this many seconds",
+    )
+    parser.add_argument(
         "--python-flatten",
         action="store_true",
         default=env("GAPWATCH_PYTHON_FLATTEN", "") == "1",
@@ -118,15 +152,25 @@ def config_from_arguments(args: argparse.Namespace) -> CollectorConfig:
         redact_patterns=_split(args.redact_patterns, ";;"),
         create_schema=not args.no_create_schema,
         clickhouse_parses_otlp=not args.python_flatten,
+        memory_budget_bytes=int(args.memory_budget_mib * 2**20),
+        client_timeouts=ClientTimeouts(
+            header_s=args.client_header_timeout_s,
+            body_s=args.client_body_timeout_s,
+            idle_s=args.client_idle_timeout_s,
+        ),
+        wal_segment_max_age_s=args.wal_segment_max_age_s,
     )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    if arguments[:1] == ["quarantine"]:
+        return list_quarantine(arguments[1:])
     parser = argparse.ArgumentParser(
         prog="gapwatch-collector", description="OTLP trace receiver writing ClickHouse otel_traces"
     )
     add_collector_arguments(parser)
-    args = parser.parse_args(argv)
+    args = parser.parse_args(arguments)
     logging.basicConfig(
         level=os.environ.get("GAPWATCH_LOG_LEVEL", "INFO").upper(),
         format="%(asctime)s %(levelname)s %(name)s %(message)s",
@@ -139,6 +183,28 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     wait_for_termination()
     server.stop()
+    return 0
+
+
+def list_quarantine(argv: Sequence[str]) -> int:
+    """``gapwatch-collector quarantine``: one JSON object a line, newest first, no payloads."""
+    parser = argparse.ArgumentParser(
+        prog="gapwatch-collector quarantine",
+        description="list acknowledged spans that storage refused for their data",
+    )
+    parser.add_argument(
+        "--data-dir",
+        default=os.environ.get("GAPWATCH_DATA_DIR", ".gapwatch"),
+        help="the collector's data directory (default .gapwatch)",
+    )
+    parser.add_argument("--limit", type=int, default=100, help="newest entries to list")
+    args = parser.parse_args(argv)
+    directory = Path(args.data_dir) / "quarantine"
+    if not directory.is_dir():
+        print(f"no quarantine under {args.data_dir}", file=sys.stderr)
+        return 0
+    for entry in Quarantine(directory).entries(args.limit):
+        print(json.dumps(entry.summary()))
     return 0
 
 

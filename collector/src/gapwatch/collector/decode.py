@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import json
 import zlib
+from collections.abc import Callable
 from typing import Any
 
 from google.protobuf import json_format
@@ -44,19 +45,28 @@ def media_type(content_type: str) -> str:
     return content_type.split(";", 1)[0].strip().lower()
 
 
-def decompress(body: bytes, content_encoding: str, max_bytes: int) -> bytes:
-    """Undo ``Content-Encoding``, never producing more than ``max_bytes`` (bomb-safe)."""
+def decompress(
+    body: bytes,
+    content_encoding: str,
+    max_bytes: int,
+    on_output: Callable[[int], None] | None = None,
+) -> bytes:
+    """Undo ``Content-Encoding``, never producing more than ``max_bytes`` (bomb-safe).
+
+    ``on_output`` hears of every piece of output before the next is made, with its size; it may
+    raise to stop (the memory admission does, when the output no longer fits its budget)."""
     encoding = content_encoding.strip().lower()
     if encoding in ("", "identity", "none"):
         if len(body) > max_bytes:
             raise PayloadTooLarge(f"body of {len(body)} bytes exceeds the {max_bytes}-byte limit")
         return body
+    grown = on_output or _ignore
     if encoding in ("gzip", "x-gzip"):
-        return _inflate(body, zlib.MAX_WBITS | 16, max_bytes)
+        return _inflate(body, zlib.MAX_WBITS | 16, max_bytes, grown)
     if encoding == "deflate":
-        return _inflate(body, zlib.MAX_WBITS, max_bytes)
+        return _inflate(body, zlib.MAX_WBITS, max_bytes, grown)
     if encoding == "zstd":
-        return _unzstd(body, max_bytes)
+        return _unzstd(body, max_bytes, grown)
     raise UnsupportedMediaType(f"unsupported Content-Encoding {content_encoding!r}")
 
 
@@ -136,19 +146,36 @@ def _convert_id(holder: dict[str, Any], key: str) -> None:
     holder[key] = base64.b64encode(raw).decode("ascii")
 
 
-def _inflate(body: bytes, wbits: int, max_bytes: int) -> bytes:
+def _ignore(size: int) -> None:
+    pass
+
+
+def _inflate(body: bytes, wbits: int, max_bytes: int, grown: Callable[[int], None]) -> bytes:
+    """Inflate every member: RFC 1952 lets a gzip body be several members back to back (and
+    clients and proxies send them), so a member's end starts the next one. ``max_bytes``
+    bounds the total, so many small members cannot add up to a bomb."""
+    several_members = wbits > zlib.MAX_WBITS  # the gzip wrapper; zlib/deflate has one stream
     inflater = zlib.decompressobj(wbits)
     output = bytearray()
     view = memoryview(body)
     try:
         for start in range(0, len(body), _CHUNK):
             chunk: bytes = bytes(view[start : start + _CHUNK])
-            # max_length bounds each step, so a bomb is detected before it is inflated
             while chunk:
-                output += inflater.decompress(chunk, max_bytes + 1 - len(output))
+                if inflater.eof:
+                    if not chunk.strip(b"\0"):
+                        break  # zero padding after the last member, as gzip(1) tolerates
+                    if not several_members:
+                        raise DecodeError("malformed compressed body: data after the stream")
+                    inflater = zlib.decompressobj(wbits)
+                # max_length bounds each step, so a bomb is detected before it is inflated
+                piece = inflater.decompress(chunk, max_bytes + 1 - len(output))
+                grown(len(piece))
+                output += piece
                 if len(output) > max_bytes:
                     raise PayloadTooLarge(f"decompressed body exceeds the {max_bytes}-byte limit")
-                chunk = inflater.unconsumed_tail
+                # past a member's end the rest of the chunk is the next member
+                chunk = inflater.unused_data if inflater.eof else inflater.unconsumed_tail
         output += inflater.flush()
     except zlib.error as error:
         raise DecodeError(f"malformed compressed body: {error}") from None
@@ -159,7 +186,7 @@ def _inflate(body: bytes, wbits: int, max_bytes: int) -> bytes:
     return bytes(output)
 
 
-def _unzstd(body: bytes, max_bytes: int) -> bytes:
+def _unzstd(body: bytes, max_bytes: int, grown: Callable[[int], None]) -> bytes:
     try:
         import zstandard
     except ImportError:
@@ -168,6 +195,7 @@ def _unzstd(body: bytes, max_bytes: int) -> bytes:
     output = bytearray()
     try:
         while chunk := reader.read(_CHUNK):
+            grown(len(chunk))
             output += chunk
             if len(output) > max_bytes:
                 raise PayloadTooLarge(f"decompressed body exceeds the {max_bytes}-byte limit")

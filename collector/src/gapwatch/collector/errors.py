@@ -13,3 +13,8 @@ class ConfigurationError(CollectorError):
 
 class StorageUnavailable(CollectorError):
     """ClickHouse could not take a write; the caller should retry later."""
+
+
+class UnstorableData(CollectorError):
+    """ClickHouse refused a write because of what it holds, not because it is unavailable:
+    retrying the same data can never succeed, so the drainer isolates and quarantines it."""

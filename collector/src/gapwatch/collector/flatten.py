@@ -53,11 +53,18 @@ Redact = Callable[[str, str], str]
 
 @dataclass(frozen=True)
 class AttributeLimits:
-    """Caps applied before storage; the counters of :class:`FlattenStats` say what was cut."""
+    """Caps applied before storage, to every string the collector stores; the counters of
+    :class:`FlattenStats` say what was cut (a cut string ends with ``…``).
+
+    ``max_value_length`` bounds each free-text field: attribute values, span and event names,
+    trace state (span and link), scope name and version, status message. ``max_key_length``
+    bounds attribute keys (resource, span, event, link), which are names, not payloads.
+    """
 
     max_value_length: int = 16_384
     max_attributes: int = 128
     max_depth: int = 32
+    max_key_length: int = 1_024
 
 
 @dataclass
@@ -86,15 +93,15 @@ def flatten_request(
         resource_attributes = attributes.render(resource_spans.resource.attributes)
         service_name = resource_attributes.get("service.name", "")
         for scope_spans in resource_spans.scope_spans:
-            scope_name = scope_spans.scope.name
-            scope_version = scope_spans.scope.version
+            scope_name = attributes.cap(scope_spans.scope.name)
+            scope_version = attributes.cap(scope_spans.scope.version)
             for span in scope_spans.spans:
                 start = span.start_time_unix_nano
                 c["Timestamp"].append(start)
                 c["TraceId"].append(span.trace_id.hex())
                 c["SpanId"].append(span.span_id.hex())
                 c["ParentSpanId"].append(_hex_id(span.parent_span_id))
-                c["TraceState"].append(span.trace_state)
+                c["TraceState"].append(attributes.cap(span.trace_state))
                 c["SpanName"].append(attributes.cap(span.name))
                 c["SpanKind"].append(_enum_name(SPAN_KIND_NAMES, span.kind))
                 c["ServiceName"].append(service_name)
@@ -107,12 +114,12 @@ def flatten_request(
                 c["StatusMessage"].append(attributes.redact_text(span.status.message))
                 events = span.events
                 c["Events.Timestamp"].append([event.time_unix_nano for event in events])
-                c["Events.Name"].append([event.name for event in events])
+                c["Events.Name"].append([attributes.cap(event.name) for event in events])
                 c["Events.Attributes"].append([attributes.render(e.attributes) for e in events])
                 links = span.links
                 c["Links.TraceId"].append([link.trace_id.hex() for link in links])
                 c["Links.SpanId"].append([_hex_id(link.span_id) for link in links])
-                c["Links.TraceState"].append([link.trace_state for link in links])
+                c["Links.TraceState"].append([attributes.cap(link.trace_state) for link in links])
                 c["Links.Attributes"].append([attributes.render(k.attributes) for k in links])
                 stats.spans += 1
     return columns
@@ -143,9 +150,12 @@ class _AttributeRenderer:
                 value = any_value.string_value
             else:
                 value = any_value_to_string(any_value, self._limits.max_depth)
+            key = key_value.key
             if redact is not None:
-                value = redact(key_value.key, value)
-            rendered[key_value.key] = value if len(value) <= max_length else self.cap(value)
+                value = redact(key, value)
+            if len(key) > self._limits.max_key_length:
+                key = self.cap(key, self._limits.max_key_length)
+            rendered[key] = value if len(value) <= max_length else self.cap(value)
         return rendered
 
     def redact_text(self, text: str) -> str:
@@ -153,8 +163,8 @@ class _AttributeRenderer:
             text = self._redact("", text)
         return self.cap(text)
 
-    def cap(self, text: str) -> str:
-        limit = self._limits.max_value_length
+    def cap(self, text: str, limit: int | None = None) -> str:
+        limit = self._limits.max_value_length if limit is None else limit
         if len(text) <= limit:
             return text
         self._stats.truncated_values += 1

@@ -1,4 +1,4 @@
-"""The synchronous core of ingestion: validate, flatten, redact and write one OTLP request.
+"""The synchronous core of ingestion: validate, redact, flatten and write one OTLP request.
 
 The receivers and the write-ahead-log replay both end here; tests use it to load spans
 into chDB exactly as the collector stores them.
@@ -14,6 +14,8 @@ from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTrace
 
 from gapwatch.collector.flatten import AttributeLimits, FlattenStats, Redact, flatten_request
 from gapwatch.collector.pipeline import body_digest
+from gapwatch.collector.redaction import Redactor
+from gapwatch.collector.request_redaction import redact_request
 from gapwatch.collector.validation import TimePolicy, ValidationResult, select_valid_spans
 from gapwatch.collector.writer import SpanWriter
 
@@ -40,7 +42,12 @@ def ingest_request(
     options = options or IngestOptions()
     result = select_valid_spans(request, options.time_policy)
     if result.accepted:
-        columns = flatten_request(result.request, options.limits, options.redact, stats)
+        redact = options.redact
+        if isinstance(redact, Redactor):
+            # every string field, as the receivers redact before the WAL
+            redact_request(result.request, redact)
+            redact = None
+        columns = flatten_request(result.request, options.limits, redact, stats)
         writer.write(columns, token or request_digest(result.request))
     return result
 

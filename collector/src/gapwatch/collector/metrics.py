@@ -53,6 +53,24 @@ class CollectorMetrics:
             "WAL blocks flattened in Python because ClickHouse could not render them exactly",
             registry=r,
         )
+        self.isolated_blocks = Counter(
+            f"{PREFIX}_isolated_blocks",
+            "WAL blocks refused for their data and split to store the rest",
+            registry=r,
+        )
+        self.quarantined_spans = Counter(
+            f"{PREFIX}_quarantined_spans",
+            "acknowledged spans storage refuses, kept in the quarantine",
+            registry=r,
+        )
+        self.quarantine_entries = Gauge(
+            f"{PREFIX}_quarantine_entries", "entries in the quarantine directory", registry=r
+        )
+        self.memory_in_flight = Gauge(
+            f"{PREFIX}_memory_in_flight_bytes",
+            "memory reserved by requests in flight and the block being stored (estimate)",
+            registry=r,
+        )
         self.insert_failures = Counter(
             f"{PREFIX}_insert_failures", "failed insert attempts (retried)", registry=r
         )

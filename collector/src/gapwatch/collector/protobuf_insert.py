@@ -6,8 +6,9 @@ times faster and with the GIL released. The rows are identical to ``flatten.py``
 equivalence test holds the two together.
 
 The SQL path renders the common case only. A block with a value it cannot render exactly (nested
-deeper than the unrolled structure, a repeated attribute key) or one the caps would cut (a value
-over ``max_value_length``, a list over ``max_attributes``) stops the query before any row
+deeper than the unrolled structure, a repeated attribute key) or one the caps would cut (any
+string over ``max_value_length``, a key over ``max_key_length``, a list over
+``max_attributes``) stops the query before any row
 exists and raises :class:`NeedsPythonFlatten`; the drainer then flattens that block in Python,
 which counts what it cuts. Nothing was inserted, so either path stores the block under the same
 deduplication token.
@@ -21,6 +22,7 @@ WAL directory.
 
 from __future__ import annotations
 
+import errno
 import os
 from importlib import resources
 from pathlib import Path
@@ -30,8 +32,9 @@ from typing import Any
 from clickhouse_connect.driver.client import Client
 from clickhouse_connect.driver.exceptions import ClickHouseError
 
-from gapwatch.collector.errors import CollectorError, StorageUnavailable
+from gapwatch.collector.errors import CollectorError
 from gapwatch.collector.flatten import AttributeLimits
+from gapwatch.collector.insert_errors import classify_insert_error
 from gapwatch.collector.protobuf_shape import (
     DEFAULT_DEPTH,
     REQUEST_MESSAGE,
@@ -47,7 +50,7 @@ SCRATCH_FILE = "protobuf-block.bin"
 PYTHON_PATH_MARKER = "gapwatch-python-path:"
 PYTHON_PATH_REASONS = (
     "a value nests deeper than the SQL path renders, an attribute key repeats in one list, "
-    "or a value or list exceeds its cap"
+    "or a string, key or list exceeds its cap"
 )
 
 
@@ -98,8 +101,13 @@ class ProtobufSpanWriter:
                 renderer, "[resource.resource.attributes]", "[resource_list]"
             ),
             span_needs_python=_needs_python(renderer, "span_lists", "rendered")
-            + f" OR {renderer.over_length('span.name')}"
-            + f" OR {renderer.over_length('status_message')}",
+            + "".join(
+                f" OR {renderer.over_length(text)}"
+                for text in ("span.name", "status_message", "span.trace_state")
+                + ("scope.name", "scope.version")
+            )
+            + f" OR arrayExists(ev -> {renderer.over_length('ev.name')}, span.events)"
+            + f" OR arrayExists(ln -> {renderer.over_length('ln.trace_state')}, span.links)",
             python_path_message="{python_path_message:String}",
             settings=read_settings
             + "".join(f", {name} = {value}" for name, value in DEDUPLICATION_SETTINGS.items())
@@ -111,18 +119,29 @@ class ProtobufSpanWriter:
     def write_payload(self, payload: bytes, token: str) -> None:
         """Insert the spans of one serialized ``ExportTraceServiceRequest``.
 
-        Raises :class:`NeedsPythonFlatten` (nothing inserted) or :class:`StorageUnavailable`.
+        Raises :class:`NeedsPythonFlatten` (nothing inserted), or what
+        :func:`~gapwatch.collector.insert_errors.classify_insert_error` makes of a failure.
         """
         try:
             # a full or broken disk is retried like an unavailable store, not a crash
-            self._scratch.write_bytes(payload)
+            self._write_scratch(payload)
             self._client.command(self._insert_sql, parameters={**self._parameters, "token": token})
         except (ClickHouseError, OSError) as error:
             if PYTHON_PATH_MARKER in str(error):
                 raise NeedsPythonFlatten(PYTHON_PATH_REASONS) from error
-            raise StorageUnavailable(f"insert into otel_traces failed: {error}") from error
+            raise classify_insert_error(error, "insert into otel_traces failed") from error
         finally:
             self._scratch.unlink(missing_ok=True)
+
+    def _write_scratch(self, payload: bytes) -> None:
+        try:
+            self._scratch.write_bytes(payload)
+        except OSError as error:
+            if error.errno in (errno.ENOSPC, errno.EDQUOT):
+                # the block file shares the WAL's disk, and storing blocks is what frees that
+                # disk: when it is full, the Python path (which needs no file) stores instead
+                raise NeedsPythonFlatten(f"no space for the block file: {error}") from error
+            raise
 
 
 def protobuf_path_problem(client: Client, embedded: bool, redact: object) -> str:
@@ -149,7 +168,7 @@ def _needs_python(renderer: SqlAttributeRenderer, lists: str, rendered_lists: st
     """True when one of the attribute ``lists`` (or their rendered form) is beyond the SQL path."""
     per_list = (
         f"{renderer.nests_too_deep('attrs')} OR {renderer.has_duplicate_keys('attrs')} "
-        f"OR length(attrs) > {MAX_ATTRIBUTES}"
+        f"OR {renderer.has_long_keys('attrs')} OR length(attrs) > {MAX_ATTRIBUTES}"
     )
     return (
         f"(arrayExists(attrs -> {per_list}, {lists}) OR arrayExists(list -> "

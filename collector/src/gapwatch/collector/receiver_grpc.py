@@ -15,7 +15,9 @@ from google.rpc import code_pb2
 from grpc_status import rpc_status as grpc_status
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceResponse
 
+from gapwatch.collector.admission import INGEST_COPIES, MemoryAdmission, MemoryExhausted
 from gapwatch.collector.auth import TokenAuthenticator
+from gapwatch.collector.client_timeouts import ClientTimeouts, grpc_connection_options
 from gapwatch.collector.decode import DecodeError, parse_protobuf
 from gapwatch.collector.metrics import CollectorMetrics
 from gapwatch.collector.pipeline import Backpressure, IngestPipeline, body_digest
@@ -34,8 +36,11 @@ class OtlpGrpcReceiver:
         metrics: CollectorMetrics,
         max_message_bytes: int = 20 * 2**20,
         workers: int = 8,
+        timeouts: ClientTimeouts | None = None,
+        admission: MemoryAdmission | None = None,
     ):
         self._pipeline = pipeline
+        self._admission = admission or MemoryAdmission(2**62)
         self._auth = auth
         self._metrics = metrics
         self._server = grpc.server(
@@ -43,6 +48,7 @@ class OtlpGrpcReceiver:
             options=[
                 ("grpc.max_receive_message_length", max_message_bytes),
                 ("grpc.so_reuseport", 0),
+                *grpc_connection_options(timeouts or ClientTimeouts()),
             ],
             maximum_concurrent_rpcs=workers * 8,
         )
@@ -71,10 +77,15 @@ class OtlpGrpcReceiver:
         if not self._auth.allows(str(metadata.get("authorization", "")) or None):
             self._abort(context, code_pb2.UNAUTHENTICATED, "missing or invalid bearer token")
         try:
-            accepted = self._pipeline.submit(parse_protobuf(raw), raw, body_digest(raw))
+            with self._admission.reservation() as reservation:
+                # the message is already in memory; its copies while it is logged are not yet
+                reservation.grow(len(raw) * INGEST_COPIES)
+                accepted = self._pipeline.submit(parse_protobuf(raw), raw, body_digest(raw))
         except DecodeError as error:
             self._abort(context, code_pb2.INVALID_ARGUMENT, str(error))
         except Backpressure as error:
+            if isinstance(error, MemoryExhausted):
+                self._metrics.throttled.labels(reason="memory").inc()
             code = code_pb2.UNAVAILABLE if error.status == 503 else code_pb2.RESOURCE_EXHAUSTED
             self._abort(context, code, str(error), error.retry_after)
         response = ExportTraceServiceResponse()

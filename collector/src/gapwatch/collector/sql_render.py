@@ -24,6 +24,7 @@ from gapwatch.collector.values import TOO_DEEP
 
 MAX_LENGTH = "{max_value_length:UInt32}"
 MAX_ATTRIBUTES = "{max_attributes:UInt32}"
+MAX_KEY_LENGTH = "{max_key_length:UInt32}"
 
 # every character json.dumps(ensure_ascii=False) escapes: quote, backslash, control characters
 _JSON_ESCAPES = {c: json.dumps(c)[1:-1] for c in ('"', "\\", *map(chr, range(0x20)))}
@@ -49,6 +50,7 @@ class SqlAttributeRenderer:
         self.parameters: dict[str, Any] = {
             "max_value_length": limits.max_value_length,
             "max_attributes": limits.max_attributes,
+            "max_key_length": limits.max_key_length,
             "json_escape_needed": _NEEDS_JSON_ESCAPE,
             "json_escape_from": list(_JSON_ESCAPES),
             "json_escape_to": list(_JSON_ESCAPES.values()),
@@ -86,6 +88,10 @@ class SqlAttributeRenderer:
 
     def over_length(self, text: str) -> str:
         return f"(lengthUTF8({text}) > {MAX_LENGTH})"
+
+    @staticmethod
+    def has_long_keys(key_values: str) -> str:
+        return f"arrayExists(a -> lengthUTF8(a.key) > {MAX_KEY_LENGTH}, {key_values})"
 
     def redacted(self, key: str | None, text: str) -> str:
         """Redaction by key (whole value) then by pattern, as :class:`Redactor` does; without a

@@ -1,4 +1,5 @@
-"""Build OTLP trace requests by hand, for tests and tools that need exact, even invalid, input.
+"""Build OTLP trace requests by hand, for tests and tools that need exact, even invalid, input;
+and what tests and benchmarks that run a collector process share (a free port, its peak memory).
 
     request = make_request([make_span("tool call", attributes={"gen_ai.tool.name": "grep"})])
 """
@@ -6,8 +7,10 @@
 from __future__ import annotations
 
 import os
+import socket
 import time
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
@@ -84,3 +87,18 @@ def make_request(
     scope_spans.scope.name, scope_spans.scope.version = scope
     scope_spans.spans.extend(spans)
     return request
+
+
+def free_port() -> int:
+    """A TCP port on loopback no one listens on now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def peak_resident_mib(pid: int) -> float:
+    """The peak resident memory (``VmHWM``) of a live process, in MiB (Linux)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError(f"no VmHWM for process {pid}")

@@ -1,7 +1,9 @@
 """Decide which spans of an OTLP request are storable; the rest are rejected via partial success.
 
 Rejected: malformed trace/span/parent ids, a span that ends before it starts, a start time
-beyond the allowed future skew, or older than the retention (the TTL would drop it at once).
+beyond the allowed future skew, or older than the retention (the TTL would drop it at once), and
+any time (end, event) that ``DateTime64(9)`` cannot hold: it ends at 2^63 - 1 ns (year 2262),
+and a later one would wrap to 1969 or fail the insert. Links carry no time in OTLP.
 Spans from the past within the retention are accepted as they are, never moved in time.
 """
 
@@ -14,6 +16,8 @@ from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTrace
 from opentelemetry.proto.trace.v1.trace_pb2 import Span
 
 NS_PER_SECOND = 1_000_000_000
+# one past the latest instant ClickHouse's DateTime64(9) stores (signed 64-bit nanoseconds)
+STORABLE_NS_LIMIT = 2**63
 _ZERO_TRACE_ID = bytes(16)
 _ZERO_SPAN_ID = bytes(8)
 
@@ -75,6 +79,10 @@ def _problem(span: Span, earliest: int, latest: int) -> str:
         return "ending before they start"
     if span.start_time_unix_nano > latest:
         return "dated beyond the allowed future clock skew"
+    if span.end_time_unix_nano >= STORABLE_NS_LIMIT:
+        return "ending after the year 2262 (beyond what DateTime64(9) stores)"
+    if any(event.time_unix_nano >= STORABLE_NS_LIMIT for event in span.events):
+        return "with an event time after the year 2262 (beyond what DateTime64(9) stores)"
     if span.start_time_unix_nano < earliest:
         return "older than the retention"
     return ""

@@ -12,8 +12,8 @@ from typing import Protocol
 from clickhouse_connect.driver.client import Client
 from clickhouse_connect.driver.exceptions import ClickHouseError
 
-from gapwatch.collector.errors import StorageUnavailable
 from gapwatch.collector.flatten import INSERT_COLUMNS, SpanColumns, row_count
+from gapwatch.collector.insert_errors import classify_insert_error
 
 TRACES_TABLE = "otel_traces"
 # every insert carries a token as well (insert_deduplication_token), so a repeat is a no-op;
@@ -27,7 +27,10 @@ logger = logging.getLogger(__name__)
 
 
 class SpanWriter(Protocol):
-    """Ships flattened spans to storage. ``token`` makes a repeated write a no-op."""
+    """Ships flattened spans to storage. ``token`` makes a repeated write a no-op.
+
+    Raises :class:`~gapwatch.collector.errors.StorageUnavailable` (retry later) or
+    :class:`~gapwatch.collector.errors.UnstorableData` (these rows will never store)."""
 
     def write(self, columns: SpanColumns, token: str) -> None: ...
 
@@ -48,5 +51,5 @@ class ClickHouseSpanWriter:
                 column_oriented=True,
                 settings={**DEDUPLICATION_SETTINGS, "insert_deduplication_token": token},
             )
-        except (ClickHouseError, OSError) as error:
-            raise StorageUnavailable(f"insert into {self._table} failed: {error}") from error
+        except (ClickHouseError, OSError, OverflowError, ValueError) as error:
+            raise classify_insert_error(error, f"insert into {self._table} failed") from error

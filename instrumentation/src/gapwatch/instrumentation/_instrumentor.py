@@ -23,7 +23,7 @@ import importlib.util
 import logging
 import os
 from collections.abc import Collection, Mapping
-from typing import Any
+from typing import Any, ClassVar
 
 from opentelemetry.instrumentation.instrumentor import (  # type: ignore[attr-defined]
     BaseInstrumentor,
@@ -66,8 +66,10 @@ class GapwatchInstrumentor(BaseInstrumentor):  # type: ignore[misc]
     (list of names) and ``argument_names`` (an :class:`ArgumentNames`).
     """
 
-    def __init__(self) -> None:
-        self._patcher = Patcher()
+    # One record of what is patched, on the class: BaseInstrumentor hands every caller the same
+    # instance and runs __init__ again each time, so a per-instance record set there would be
+    # replaced by an empty one and uninstrument() on a new GapwatchInstrumentor() restore nothing.
+    _patcher: ClassVar[Patcher] = Patcher()
 
     def instrumentation_dependencies(self) -> Collection[str]:
         # Every integration is optional and checks for its own library.
