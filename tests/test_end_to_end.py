@@ -1,5 +1,5 @@
 """End to end: OTel SDK → OTLP/HTTP → `gapwatch serve` → detectors → proposals via the API →
-approve → implemented → later spans → verified.
+approve → implemented → later spans → verified; and the README's flow with the example agents.
 
 `gapwatch serve` runs in a subprocess with its own chDB directory (one directory per process);
 this process only speaks OTLP and HTTP to it, over loopback.
@@ -7,6 +7,11 @@ this process only speaks OTLP and HTTP to it, over loopback.
 
 from __future__ import annotations
 
+import json
+import os
+import socket
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -21,7 +26,9 @@ from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor
 from opentelemetry.trace import SpanKind, Status, StatusCode, set_span_in_context
 
-from tests.serving import GapwatchServer
+from tests.serving import GAPWATCH, GapwatchServer
+
+EXAMPLES = Path(__file__).parents[1] / "examples"
 
 
 @pytest.fixture
@@ -122,3 +129,43 @@ def test_a_gap_is_found_fixed_and_verified_through_the_whole_product(
         "open", "approved", "implemented", "verified"]
     listed = api.get("/api/v1/proposals").json()["proposals"]
     assert len([p for p in listed if p["id"] == pid]) == 1
+
+
+def test_the_readme_flow_with_the_example_agents_ends_with_proposals(tmp_path: Path) -> None:
+    """README "Send spans from your agents": serve, the example fleet, analyze, proposals."""
+    with GapwatchServer(tmp_path / "data") as server:
+        env = {**os.environ, "GAPWATCH_ENDPOINT": server.otlp_http_endpoint,
+               "GAPWATCH_API_URL": server.api_url}
+        example = subprocess.run([sys.executable, str(EXAMPLES / "multi_agent.py")], env=env,
+                                 capture_output=True, text=True, timeout=120, check=False)
+        assert example.returncode == 0, example.stderr
+        assert example.stdout.startswith("sent ") and "from 40 conversations" in example.stdout
+        # acknowledged spans reach the store a moment later; a person typing the next
+        # command gives it that moment
+        server.wait_for_spans(int(example.stdout.split()[1]))
+
+        analyzed = subprocess.run([*GAPWATCH, "analyze"], env=env, capture_output=True,
+                                  text=True, timeout=300, check=False)
+        assert analyzed.returncode == 0, analyzed.stderr
+        assert "3 new" in analyzed.stdout and "note:" not in analyzed.stdout, analyzed.stdout
+        listed = subprocess.run([*GAPWATCH, "proposals", "list", "--json"], env=env,
+                                capture_output=True, text=True, timeout=120, check=True)
+    found = {(p["detector"], p["subject"]["agent"], p["subject"]["tool"])
+             for p in json.loads(listed.stdout)["proposals"]}
+    # the example's three injected failures, each a proposal about the agent that can fix it
+    assert found == {("permission_blocked", "coder", "write_file"),
+                     ("soft_failure", "researcher", "read_file"),
+                     ("retry_loop", "coder", "run_tests")}, found
+
+
+def test_the_example_agents_say_when_their_spans_were_not_delivered(tmp_path: Path) -> None:
+    with socket.socket() as closed:  # a port nothing listens on
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]
+    env = {**os.environ, "GAPWATCH_ENDPOINT": f"http://127.0.0.1:{port}"}
+    example = subprocess.run([sys.executable, str(EXAMPLES / "multi_agent.py"), "--sessions",
+                              "2"], env=env, capture_output=True, text=True, timeout=120,
+                             check=False)
+    assert example.returncode == 1
+    assert "export failed" in example.stderr and f"127.0.0.1:{port}" in example.stderr
+    assert "sent " not in example.stdout

@@ -5,6 +5,7 @@ from __future__ import annotations
 import gapwatch.analyzer as analyzer
 import gapwatch.analyzer.notify as notify
 import gapwatch.analyzer.proposals as proposals
+import gapwatch.analyzer.ui as ui
 
 PUBLIC = [
     "Action", "AnalysisRun", "AnalysisScheduler", "Analyzer", "AnalyzerError", "InvalidRequest",
@@ -20,7 +21,7 @@ def test_public_names_are_exactly_the_listed_ones() -> None:
 
 
 def test_subpackage_exports_are_sorted_and_importable() -> None:
-    for module in (analyzer, proposals, notify):
+    for module in (analyzer, proposals, notify, ui):
         # constants, then classes, then functions, each alphabetical (isort's order)
         assert module.__all__ == sorted(
             module.__all__, key=lambda n: (not n.isupper(), not n[0].isupper(), n))

@@ -23,7 +23,7 @@ def _load() -> ModuleType:
 
 def test_multi_agent_example_when_run(spans: SpanRecorder) -> None:
     example = _load()
-    asyncio.run(example.orchestrator(random.Random(7)))
+    asyncio.run(example.orchestrator("example-session-1", random.Random(7)))
 
     root = spans.one("invoke_agent orchestrator")
     for sub_agent in ("researcher", "coder"):

@@ -64,7 +64,9 @@ def _operations(app: FastAPI, method: str | None = None) -> list[Any]:
 def test_api_conforms_to_its_schema_when_called_as_admin(fuzz_app: FastAPI) -> None:
     operations = _operations(fuzz_app)
     client = TestClient(fuzz_app, raise_server_exceptions=False)
-    assert len(operations) == 13
+    # every operation the API documents is fuzzed: none silently left out of the schema walk
+    documented = sum(len(methods) for methods in fuzz_app.openapi()["paths"].values())
+    assert len(operations) == documented >= 16
     for operation in operations:
 
         @BOUNDED

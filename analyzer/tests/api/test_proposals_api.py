@@ -122,7 +122,7 @@ def test_problem_json_when_unknown_or_not_allowed(api: Any) -> None:
     pid = api.client.get("/api/v1/proposals").json()["proposals"][0]["id"]
     conflict = api.client.post(f"/api/v1/proposals/{pid}/implemented", json={})
     assert conflict.status_code == 409 and "approve" in conflict.json()["detail"]
-    assert api.client.get("/api/v1/proposals", params={"cursor": "garbage"}).status_code == 400
+    assert api.client.get("/api/v1/proposals", params={"cursor": "garbage"}).status_code == 422
     invalid = api.client.post("/api/v1/analyses", json={"window": "forever"})
     assert invalid.status_code == 422
     assert invalid.headers["content-type"] == "application/problem+json"

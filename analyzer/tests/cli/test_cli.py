@@ -7,6 +7,7 @@ import json
 import os
 import queue
 import signal
+import socket
 import subprocess
 import sys
 import textwrap
@@ -62,6 +63,7 @@ def test_list_show_and_decide_directly_on_the_store_when_no_server_runs(seeded: 
 
     refused = gapwatch("proposals", "implemented", pid, data=seeded, check=False)
     assert refused.returncode == 1 and "approve" in refused.stderr
+    assert "cannot mark as implemented a proposal that is open" in refused.stderr
 
     approved = gapwatch("proposals", "approve", pid, "--reason", "cheap fix", data=seeded)
     assert approved.stdout.startswith(f"{pid} is now approved")
@@ -71,6 +73,9 @@ def test_list_show_and_decide_directly_on_the_store_when_no_server_runs(seeded: 
     assert [h["to_status"] for h in detail["history"]] == ["open", "approved"]
     missing = gapwatch("proposals", "show", "nope", data=seeded, check=False)
     assert missing.returncode == 1 and "Proposal not found" in missing.stderr
+
+    report = gapwatch("report", "--window", "1d", data=seeded).stdout
+    assert report.startswith("# Agent performance review") and "search fails" in report
 
 
 @pytest.fixture
@@ -105,6 +110,78 @@ def test_commands_go_through_the_api_when_serve_holds_the_store(served: Path) ->
     snoozed = json.loads(gapwatch("proposals", "snooze", pid, "--until", "2099-01-01",
                                   "--json", data=served).stdout)
     assert snoozed["status"] == "snoozed" and snoozed["snoozed_until"].startswith("2099-01-01")
-    assert snoozed["history"][-1]["actor"].startswith("anonymous@127.0.0.1")
+    # the help text's promise: the user's name, and through the API who the server saw
+    actor = snoozed["history"][-1]["actor"]
+    assert actor.startswith("cli:") and "(anonymous@127.0.0.1)" in actor
     run = json.loads(gapwatch("analyze", "--dry-run", "--json", data=served).stdout)
     assert run["dry_run"] is True
+    # commands that must open the store themselves say who holds it, in one line
+    for command in (["init-db", "--clickhouse-url", f"chdb://{served / 'chdb'}"],
+                    ["demo", "--data-dir", str(served), "--no-serve"]):
+        refused = gapwatch(*command, data=served, check=False)
+        assert refused.returncode == 1, refused.stderr
+        assert refused.stderr.count("\n") == 1 and "gapwatch serve (pid" in refused.stderr
+        assert "stop it first" in refused.stderr
+
+
+def test_report_comes_from_the_api_and_a_named_store_is_kept_while_serve_runs(
+    served: Path, tmp_path: Path
+) -> None:
+    advertised = json.loads((served / "serve.json").read_text())
+    out = served.parent / "review.html"
+    written = gapwatch("report", "--format", "html", "--out", str(out), data=served)
+    assert written.stdout.strip() == f"wrote {out}"
+    page = out.read_text()
+    assert "search fails" in page
+    # rendered by the server: its sample traces link to that server's trace view
+    assert f'href="{advertised["api_url"]}/traces/' in page
+
+    # an explicit --clickhouse-url is never swapped for the running server's store
+    other = f"chdb://{tmp_path / 'other' / 'chdb'}"
+    listed = gapwatch("proposals", "list", "--clickhouse-url", other, data=served)
+    assert listed.stdout.strip() == "no proposals match"  # the empty store that was named
+    report = gapwatch("report", "--clickhouse-url", other, data=served).stdout
+    assert "No proposals yet" in report
+    # naming the store the server holds goes through the server (chDB would refuse a second
+    # process), however the URL is spelled
+    same = f"chdb://{served / 'chdb'}/../chdb?database=default"
+    listed = json.loads(gapwatch("proposals", "list", "--clickhouse-url", same, "--json",
+                                 data=served).stdout)
+    assert len(listed["proposals"]) == 2
+
+
+def test_serve_names_the_flag_to_change_when_a_port_is_taken(tmp_path: Path) -> None:
+    for flag in ("--otlp-grpc-port", "--otlp-http-port", "--api-port"):
+        with socket.socket() as taken:
+            taken.bind(("127.0.0.1", 0))
+            taken.listen()
+            port = str(taken.getsockname()[1])
+            ports = {"--otlp-grpc-port": "0", "--otlp-http-port": "0", "--api-port": "0",
+                     flag: port}
+            result = subprocess.run(
+                [*GAPWATCH, "serve", "--data-dir", str(tmp_path / "data"),
+                 *[part for item in ports.items() for part in item]],
+                capture_output=True, text=True, timeout=60, check=False)
+        assert result.returncode == 2
+        lines = result.stderr.strip().splitlines()
+        assert len(lines) == 1, result.stderr
+        assert f"port {port} on 127.0.0.1" in lines[0] and f"choose another with {flag}" in lines[0]
+
+
+def test_serve_stops_on_ctrl_c_that_comes_right_as_it_announces_itself(tmp_path: Path) -> None:
+    """Ctrl-C right after the "listening" line, before uvicorn has its own handlers, once
+    hung the demo's server for good."""
+    process = subprocess.Popen(
+        [*GAPWATCH, "serve", "--data-dir", str(tmp_path / "data"), "--api-port", "0",
+         "--no-collector"], stderr=subprocess.PIPE, text=True,
+        env={**os.environ, "GAPWATCH_ANALYSIS_INTERVAL_MINUTES": "0"})
+    assert process.stderr is not None
+    for line in process.stderr:
+        if "gapwatch API listening" in line:
+            process.send_signal(signal.SIGINT)
+            break
+    try:
+        assert process.wait(timeout=60) == 0
+    finally:
+        process.kill()
+    assert not (tmp_path / "data" / "serve.json").exists()

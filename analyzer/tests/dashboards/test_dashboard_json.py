@@ -93,7 +93,7 @@ def test_tables_with_trace_ids_link_to_the_trace_view() -> None:
                      if override["matcher"]["options"] == "TraceId"
                      for prop in override["properties"] if prop["id"] == "links"]
             assert links and links[0].startswith("/explore?"), panel["title"]
-            assert "${__value.raw}" in links[0] and "${datasource}" in links[0]
+            assert "${__value.raw:percentencode}" in links[0] and "${datasource}" in links[0]
             linked += 1
     assert linked >= 5
 

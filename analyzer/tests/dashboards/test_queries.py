@@ -119,8 +119,8 @@ def test_trace_view_query_returns_the_trace_frame_contract(seeded: Client) -> No
     target = Target("panels/tools_top_errors", 1, ())
     columns, rows = run(seeded, target, context_for({}, all_values(seeded)))
     trace_id = dict(zip(columns, rows[0], strict=True))["TraceId"]
-    sql = load_query("panels/trace_view").replace("${trace_id}", trace_id)
-    result = seeded.query(sql)
+    context = QueryContext(time_from=WEEK_AGO, time_to=NOW, variables={"trace_id": [trace_id]})
+    result = seeded.query(expand_query(load_query("panels/trace_view"), context))
     assert result.column_names == ("traceID", "spanID", "parentSpanID", "serviceName",
                                    "operationName", "startTime", "duration", "tags",
                                    "serviceTags", "statusCode")

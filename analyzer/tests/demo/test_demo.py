@@ -11,11 +11,12 @@ from gapwatch.analyzer.demo.fleet import LEDGER
 EXPECTED = {gap.detector for gap in LEDGER}
 
 
-def run_demo(tmp_path: Path) -> str:
+def run_demo(tmp_path: Path, *flags: str) -> str:
+    """The demo with its output captured: not a terminal, so it exits instead of serving."""
     result = subprocess.run(
         [sys.executable, "-m", "gapwatch.analyzer.cli", "--log-level", "WARNING", "demo",
          "--sessions", "400", "--data-dir", str(tmp_path / "data"),
-         "--out-dir", str(tmp_path / "out")],
+         "--out-dir", str(tmp_path / "out"), *flags],
         capture_output=True, text=True, timeout=150, check=False, cwd=tmp_path,
     )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
@@ -35,5 +36,5 @@ def test_demo_finds_injected_gaps_and_is_safe_to_rerun(tmp_path: Path) -> None:
     for name in ("report.md", "report.html", "grafana/json/gapwatch-tools.json",
                  "grafana/provisioning/alerting/gapwatch-alerts.yaml"):
         assert (tmp_path / "out" / name).is_file()
-    second = run_demo(tmp_path)  # same data dir: recreated, not doubled
+    second = run_demo(tmp_path, "--no-serve")  # same data dir: recreated, not doubled
     assert stored in second

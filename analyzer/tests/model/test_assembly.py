@@ -190,3 +190,39 @@ def test_a_trace_still_receiving_spans_waits_for_the_settle_time(store: Client) 
     assemble_traces(store, "test_model_assembly")
     assert len(_rows(store, "agent = 'busy-h'")) == 1
     assert run is not None
+
+
+def _runs(client: Client, where: str) -> list[dict[str, Any]]:
+    result = client.query(f"SELECT * FROM gapwatch_agent_runs WHERE {where} ORDER BY timestamp")
+    return [dict(zip(result.column_names, row, strict=True)) for row in result.result_rows]
+
+
+def test_each_run_is_summarized_once_and_late_spans_replace_its_summary(store: Client) -> None:
+    recorder = SpanRecorder(seed=10)
+    boss = _agent(recorder, "boss-i", T0, **{"gen_ai.conversation.id": "s-runs",
+                                            "gen_ai.agent.version": "v2"})
+    recorder.llm_call(boss, start=T0 + 1, duration=1, input_tokens=300, output_tokens=20)
+    vehicle = _tool(recorder, "ask_helper_i", T0 + 2, boss)
+    helper = _agent(recorder, "helper-i", T0 + 3, parent=vehicle, error="helper gave up")
+    recorder.llm_call(helper, start=T0 + 4, duration=1, input_tokens=50, output_tokens=5)
+    recorder.store(store)
+    trace = format(boss.context.trace_id, "032x")
+    runs = {r["agent"]: r for r in _runs(store, f"trace_id = '{trace}'")}
+    assert set(runs) == {"boss-i", "helper-i"}
+    boss_run, helper_run = runs["boss-i"], runs["helper-i"]
+    # the delegation span is the caller's vehicle: the boss's run holds its agent span and its
+    # model call, not the tool span that carried the helper
+    assert (boss_run["spans"], boss_run["tokens"], boss_run["outcome"]) == (2, 320, "ok")
+    assert (boss_run["agent_version"], boss_run["session_id"]) == ("v2", "s-runs")
+    assert (helper_run["outcome"], helper_run["failed_spans"], helper_run["tokens"]) == (
+        "error", 1, 55)
+    assert (helper_run["caller_agent"], helper_run["parent_run_id"]) == (
+        "boss-i", boss_run["run_id"])
+    assert helper_run["errors"] == [helper_run["error_fingerprint"]] != [""]
+
+    late = SpanRecorder(seed=11)
+    _tool(late, "search_i", T0 + 5, boss, error="search failed")
+    late.store(store)
+    (boss_again,) = _runs(store, f"trace_id = '{trace}' AND agent = 'boss-i'")
+    assert (boss_again["spans"], boss_again["failed_spans"]) == (3, 1)
+    assert len(_runs(store, f"trace_id = '{trace}'")) == 2

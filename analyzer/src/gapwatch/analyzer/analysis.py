@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 import threading
 import uuid
 from collections.abc import Callable, Sequence
@@ -22,7 +21,7 @@ from typing import Any
 
 from gapwatch.analyzer.detectors.base import DetectionContext, Finding
 from gapwatch.analyzer.detectors.traffic import Traffic, measure_traffic
-from gapwatch.analyzer.errors import DetectorsUnavailable, InvalidRequest
+from gapwatch.analyzer.errors import AnalyzerError, DetectorsUnavailable
 from gapwatch.analyzer.notify.events import EventKind, ProposalEvent, Publisher
 from gapwatch.analyzer.proposals.lifecycle import ChangeKind, expire_snooze, reconcile
 from gapwatch.analyzer.proposals.model import (
@@ -40,13 +39,11 @@ from gapwatch.analyzer.proposals.verification import (
     verify,
 )
 from gapwatch.analyzer.store import Store
+from gapwatch.analyzer.windows import parse_window
 
 RUNS_TABLE = "gapwatch_analysis_runs"
 RUN_COLUMNS = ("id", "started_at", "finished_at", "window", "dry_run", "findings", "new",
                "updated", "error", "details")
-_WINDOW = re.compile(r"^\s*(\d{1,6})\s*([mhdw])\s*$")
-_UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
-MAX_WINDOW = timedelta(days=366)
 
 logger = logging.getLogger(__name__)
 
@@ -148,7 +145,8 @@ class Analyzer:
     ) -> AnalysisRun:
         # detectors read the assembled model: everything stored so far is assembled first
         self.store.assemble()
-        context = DetectionContext(self.store.client, self.store.database, now - length, now,
+        # the store, not its client: each detector query then takes the store's lock
+        context = DetectionContext(self.store, self.store.database, now - length, now,
                                    window, self.thresholds)
         findings = _deduplicate(self._detect(context))
         traffic = _measure(context)
@@ -177,7 +175,13 @@ class Analyzer:
                     to_save[proposal.id], woken = expired
                     history.append(woken)
                 continue
-            result = verify(self.store, current, now=now, policy=self.policy)
+            try:
+                result = verify(self.store, current, now=now, policy=self.policy)
+            except AnalyzerError:
+                # one proposal's verification (an odd stored row) must not sink the analysis
+                logger.warning("verification of proposal %s failed; the analysis goes on",
+                               proposal.id, exc_info=True)
+                continue
             if result is None:
                 continue
             updated, entry = apply_verification(current, result, now=now)
@@ -215,17 +219,6 @@ class Analyzer:
 
 def new_run_id() -> str:
     return uuid.uuid4().hex
-
-
-def parse_window(window: str) -> timedelta:
-    """``30m``, ``24h``, ``7d``, ``2w`` → a timedelta; raises :class:`InvalidRequest`."""
-    match = _WINDOW.match(window or "")
-    if not match:
-        raise InvalidRequest(f"invalid window {window!r}: use e.g. 30m, 24h, 7d or 2w")
-    length = timedelta(**{_UNITS[match.group(2)]: int(match.group(1))})
-    if not timedelta(0) < length <= MAX_WINDOW:
-        raise InvalidRequest(f"window {window!r} must be between 1 minute and 366 days")
-    return length
 
 
 def run_to_dict(run: AnalysisRun) -> dict[str, Any]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
 from datetime import timedelta
 
 from fastapi import FastAPI, Request, Response
@@ -22,13 +22,22 @@ from gapwatch.analyzer.auth import TokenRoles, check_exposure
 from gapwatch.analyzer.notify import publishers_from_settings
 from gapwatch.analyzer.proposals.service import ProposalService
 from gapwatch.analyzer.proposals.verification import VerificationPolicy
-from gapwatch.analyzer.routes import analyses, health, proposals, scorecards
+from gapwatch.analyzer.routes import (
+    analyses,
+    health,
+    identity,
+    proposals,
+    report,
+    scorecards,
+    traces,
+)
 from gapwatch.analyzer.routes.context import Services
 from gapwatch.analyzer.routes.metrics import ApiMetrics
 from gapwatch.analyzer.routes.problems import install_problem_handlers
 from gapwatch.analyzer.scheduler import AnalysisScheduler, AssemblyPolicy
 from gapwatch.analyzer.settings import Settings
 from gapwatch.analyzer.store import Store, open_store
+from gapwatch.analyzer.ui import install_ui
 
 logger = logging.getLogger(__name__)
 
@@ -47,6 +56,8 @@ def create_app(
         version="1",
         summary="What your AI agents cannot do yet, from their traces",
         lifespan=_lifespan(settings, store, analyzer),
+        docs_url=None,  # served by the UI from packaged assets: /docs works offline
+        redoc_url=None,
     )
     app.state.token_roles = TokenRoles(settings)
     metrics = ApiMetrics()
@@ -56,7 +67,15 @@ def create_app(
     app.include_router(proposals.router, )
     app.include_router(analyses.router, )
     app.include_router(scorecards.router, )
+    app.include_router(traces.router)
+    app.include_router(report.router)
+    app.include_router(identity.router)
     app.include_router(health.router)
+    install_ui(app)
+    if settings.mcp_path:
+        from gapwatch.analyzer.mcp_server import mount_mcp
+
+        app.state.mcp = mount_mcp(app, settings)
     return app
 
 
@@ -94,8 +113,11 @@ def _lifespan(
                 "who can reach %s may read and change proposals", settings.host,
             )
         scheduler.start()
+        mcp = getattr(app.state, "mcp", None)
         try:
-            yield
+            # the MCP endpoint's sessions live in a task group of their own
+            async with mcp.running() if mcp is not None else nullcontext():
+                yield
         finally:
             scheduler.stop()
             if own_store:

@@ -9,8 +9,13 @@ to start that way on a non-loopback address unless explicitly allowed.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hashlib
 import hmac
+import json
+import secrets
+import time
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Annotated
@@ -88,11 +93,10 @@ def authenticate(request: Request, credentials: Credentials) -> Principal:
         return Principal(Role.ADMIN, f"anonymous@{client}")
     if credentials is None:
         raise Unauthorized("send Authorization: Bearer <token>")
-    role = roles.role_of(credentials.credentials)
-    if role is None:
+    principal = principal_for_token(roles, credentials.credentials)
+    if principal is None:
         raise Unauthorized("unknown token")
-    digest = hashlib.sha256(credentials.credentials.encode()).hexdigest()[:8]
-    return Principal(role, f"{role.value}-token:{digest}")
+    return principal
 
 
 def require_reader(principal: Annotated[Principal, Depends(authenticate)]) -> Principal:
@@ -103,3 +107,59 @@ def require_admin(principal: Annotated[Principal, Depends(authenticate)]) -> Pri
     if principal.role is not Role.ADMIN:
         raise Forbidden("this action needs an admin token")
     return principal
+
+
+@dataclass(frozen=True)
+class BrowserSession:
+    """Who a browser session is, and the token its forms must echo (CSRF)."""
+
+    principal: Principal
+    csrf: str
+
+
+class SessionCookies:
+    """Signed session cookies for the web UI: a token entered once becomes a cookie.
+
+    The cookie carries the role, the actor and an expiry, signed with HMAC-SHA256 under a key
+    made at start-up, so a restart (the only way tokens change) ends every session. The CSRF
+    token is derived from the cookie's nonce: a form from another site cannot know it.
+    """
+
+    NAME = "gapwatch_session"
+    LIFETIME_S = 12 * 3600
+
+    def __init__(self, key: bytes | None = None):
+        self._key = key or secrets.token_bytes(32)
+
+    def issue(self, principal: Principal, now: float | None = None) -> str:
+        payload = json.dumps({"r": principal.role.value, "a": principal.actor,
+                              "e": int((now or time.time()) + self.LIFETIME_S),
+                              "n": secrets.token_hex(16)}, separators=(",", ":")).encode()
+        body = base64.urlsafe_b64encode(payload).decode().rstrip("=")
+        return f"{body}.{self._sign(body)}"
+
+    def read(self, cookie: str | None, now: float | None = None) -> BrowserSession | None:
+        """The session a cookie proves, or None when it is absent, forged or expired."""
+        body, _, signature = (cookie or "").partition(".")
+        if not body or not hmac.compare_digest(signature, self._sign(body)):
+            return None
+        try:
+            fields = json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
+            role, actor, expires, nonce = Role(fields["r"]), fields["a"], fields["e"], fields["n"]
+        except (binascii.Error, ValueError, KeyError, TypeError):
+            return None
+        if int(expires) < (now or time.time()):
+            return None
+        return BrowserSession(Principal(role, str(actor)), self._sign(f"csrf:{nonce}"))
+
+    def _sign(self, text: str) -> str:
+        return hmac.new(self._key, text.encode(), hashlib.sha256).hexdigest()
+
+
+def principal_for_token(roles: TokenRoles, token: str) -> Principal | None:
+    """The principal a bearer token names (the actor shows a digest, never the token)."""
+    role = roles.role_of(token)
+    if role is None:
+        return None
+    digest = hashlib.sha256(token.encode()).hexdigest()[:8]
+    return Principal(role, f"{role.value}-token:{digest}")

@@ -37,6 +37,7 @@ TRACE_SHARDING = {
     "otel_traces": "cityHash64(TraceId)",
     "otel_traces_trace_id_ts": "cityHash64(TraceId)",
     "gapwatch_agent_spans": "cityHash64(trace_id)",
+    "gapwatch_agent_runs": "cityHash64(trace_id)",
     "gapwatch_span_facts": "cityHash64(trace_id)",
     "gapwatch_trace_arrivals": "cityHash64(trace_id)",
 }

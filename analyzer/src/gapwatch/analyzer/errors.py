@@ -23,7 +23,7 @@ class ConfigurationError(AnalyzerError, _CollectorConfigurationError):
     type_slug = "configuration"
 
 
-class InvalidRequest(AnalyzerError):
+class InvalidRequest(AnalyzerError, ValueError):
     """A value sent by the caller cannot be used (bad window, cursor, date)."""
 
     status = 400
@@ -34,6 +34,12 @@ class InvalidRequest(AnalyzerError):
 class ProposalNotFound(AnalyzerError):
     status = 404
     title = "Proposal not found"
+    type_slug = "not-found"
+
+
+class TraceNotFound(AnalyzerError):
+    status = 404
+    title = "Trace not found"
     type_slug = "not-found"
 
 

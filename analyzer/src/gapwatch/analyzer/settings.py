@@ -62,6 +62,10 @@ class Settings(BaseSettings):
         default="", description="a running gapwatch API for the CLI (default: probe)"
     )
     api_token: str = Field(default="", description="bearer token the CLI sends to the API")
+    mcp_path: str = Field(
+        default="/mcp", pattern=r"^(/[A-Za-z0-9._~-]+)*$",
+        description="where serve mounts the MCP endpoint (streamable HTTP); '' turns it off",
+    )
     verification_min_samples: int = Field(default=30, ge=1, description="spans per window to judge")
     verification_alpha: float = Field(default=0.05, gt=0, lt=1, description="significance level")
     webhook_url: str = Field(default="", description="Slack-compatible webhook for new/regressed")

@@ -13,13 +13,15 @@ from __future__ import annotations
 import functools
 import logging
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import timedelta
 from importlib import resources
 from typing import Any
 
 from clickhouse_connect.driver.client import Client
 from clickhouse_connect.driver.exceptions import ClickHouseError
+from clickhouse_connect.driver.query import QueryResult
 
 from gapwatch.analyzer.errors import StoreUnavailable
 from gapwatch.analyzer.model import AssemblyStats, assemble_traces
@@ -55,6 +57,15 @@ class Store:
         columns = result.column_names
         return [dict(zip(columns, row, strict=True)) for row in result.result_rows]
 
+    def query(self, query: str, parameters: dict[str, Any] | None = None) -> QueryResult:
+        """Run one statement's text under the lock: how detectors read (``DetectionContext``),
+        so an analysis never shares the session with an API thread's query."""
+        try:
+            with self._lock:
+                return self.client.query(query, parameters=parameters)
+        except (ClickHouseError, OSError) as error:
+            raise StoreUnavailable(f"query failed: {error}") from error
+
     def insert(self, table: str, rows: Sequence[Sequence[Any]], columns: Sequence[str]) -> None:
         """Insert ``rows`` into one of gapwatch's own tables in this database."""
         if not rows:
@@ -74,6 +85,16 @@ class Store:
                 return assemble_traces(self.client, self.assembly_database, settle=settle)
         except (ClickHouseError, OSError) as error:
             raise StoreUnavailable(f"trace assembly failed: {error}") from error
+
+    @contextmanager
+    def session(self) -> Iterator[Client]:
+        """The client, held for a run of queries no other thread may interleave with (the
+        report reads a dozen); ClickHouse errors inside become :class:`StoreUnavailable`."""
+        try:
+            with self._lock:
+                yield self.client
+        except (ClickHouseError, OSError) as error:
+            raise StoreUnavailable(f"query failed: {error}") from error
 
     def ping(self) -> bool:
         try:

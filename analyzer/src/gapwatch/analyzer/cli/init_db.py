@@ -15,17 +15,6 @@ import logging
 import os
 import sys
 
-from gapwatch.analyzer.cluster import (
-    DEFAULT_SERVER_VERSION,
-    ClusterLayout,
-    apply_cluster_schema,
-    render_cluster_ddl,
-    render_schema,
-)
-from gapwatch.analyzer.schema import create_analyzer_schema
-from gapwatch.analyzer.settings import Settings
-from gapwatch.collector import CollectorError, SchemaOptions, connect
-
 logger = logging.getLogger(__name__)
 
 
@@ -58,13 +47,25 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     parser.add_argument(
         "--server-version",
-        default=DEFAULT_SERVER_VERSION,
-        help="with --print: the ClickHouse version to render for (skip-index flavour)",
+        help="with --print: the ClickHouse version to render for (skip-index flavour; "
+        "default: the version gapwatch is tested with)",
     )
     parser.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    from gapwatch.analyzer.cli._backend import server_holding
+    from gapwatch.analyzer.cluster import (
+        DEFAULT_SERVER_VERSION,
+        ClusterLayout,
+        apply_cluster_schema,
+        render_cluster_ddl,
+        render_schema,
+    )
+    from gapwatch.analyzer.schema import create_analyzer_schema
+    from gapwatch.analyzer.settings import Settings
+    from gapwatch.collector import CollectorError, SchemaOptions, connect
+
     overrides = {
         key: value
         for key, value in (
@@ -84,12 +85,18 @@ def run(args: argparse.Namespace) -> int:
         options = SchemaOptions(settings.database, settings.ttl_days)
         if args.print_only:
             statements = (
-                render_cluster_ddl(layout, args.server_version)
+                render_cluster_ddl(layout, args.server_version or DEFAULT_SERVER_VERSION)
                 if layout
-                else render_schema(options, args.server_version)
+                else render_schema(options, args.server_version or DEFAULT_SERVER_VERSION)
             )
             sys.stdout.write("".join(f"{statement};\n\n" for statement in statements))
             return 0
+        holder = server_holding(settings.clickhouse_url, settings.data_dir)
+        if holder is not None:
+            print(f"gapwatch init-db: gapwatch serve (pid {holder.get('pid')}, "
+                  f"{holder.get('api_url')}) holds this embedded store and has already created "
+                  "and upgraded its tables; stop it first to run init-db", file=sys.stderr)
+            return 1
         client = connect(settings.clickhouse_url)
         try:
             applied = (

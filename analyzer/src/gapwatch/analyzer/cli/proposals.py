@@ -11,7 +11,12 @@ import argparse
 import sys
 from typing import Any
 
-from gapwatch.analyzer.cli._backend import CliError, add_connection_arguments, open_backend
+from gapwatch.analyzer.cli._backend import (
+    CliError,
+    add_connection_arguments,
+    local_actor,
+    open_backend,
+)
 from gapwatch.analyzer.cli._output import print_json, print_table
 
 _LIST_COLUMNS = [("ID", "id", 16), ("PRIORITY", "priority", 8), ("STATUS", "status", 11),
@@ -25,13 +30,13 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     listing = actions.add_parser("list", help="proposals, highest priority first")
     for name in ("status", "detector", "agent", "tool", "priority"):
         listing.add_argument(f"--{name}", help=f"only this {name} (comma-separated for several)")
-    listing.add_argument("--limit", type=int, default=50)
+    listing.add_argument("--limit", type=int, default=50, help="proposals per page (default 50)")
     listing.add_argument("--cursor", help="next_cursor of a previous page")
     add_connection_arguments(listing)
     listing.set_defaults(handler=_list)
 
     show = actions.add_parser("show", help="one proposal with evidence and history")
-    show.add_argument("id")
+    show.add_argument("id", help="proposal id, as `proposals list` shows it")
     add_connection_arguments(show)
     show.set_defaults(handler=_show)
 
@@ -40,9 +45,10 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
                          ("snooze", "put it aside until a date"),
                          ("implemented", "mark the change as shipped; verification follows")):
         sub = actions.add_parser(action, help=text)
-        sub.add_argument("id")
+        sub.add_argument("id", help="proposal id, as `proposals list` shows it")
         sub.add_argument("--reason", default="", help="why (kept in the audit trail)")
-        sub.add_argument("--actor", help="who decides (default: your user name or the token)")
+        sub.add_argument("--actor", help="who decides, for the audit trail (default: cli:<your "
+                         "user name>; through the API the token's identity is added)")
         if action == "snooze":
             sub.add_argument("--until", help="ISO date or time (default: in 7 days)")
         if action == "implemented":
@@ -83,7 +89,7 @@ def _show(args: argparse.Namespace) -> int:
 
 
 def _act(args: argparse.Namespace) -> int:
-    request = {"reason": args.reason, "actor": args.actor,
+    request = {"reason": args.reason, "actor": args.actor or local_actor(),
                "until": getattr(args, "until", None), "version": getattr(args, "version", ""),
                "at": getattr(args, "at", None)}
     body = _with_backend(args, lambda backend: backend.act(args.id, args.action, request))
@@ -118,7 +124,8 @@ def _print_detail(p: dict[str, Any]) -> None:
           f"confidence {p['confidence']:.0%}")
     print(f"  detector    {p['detector']} ({p['type']})")
     print(f"  subject     {subject}")
-    print(f"  evidence    {evidence['count']} occurrences in {evidence['sessions']} sessions, "
+    print(f"  evidence    {_count(evidence['count'], 'occurrence')} in "
+          f"{_count(evidence['sessions'], 'session')}, "
           f"{evidence['first_seen']} … {evidence['last_seen']} ({evidence['window']})")
     for name, value in sorted(evidence["metrics"].items()):
         print(f"              {name}: {value}")
@@ -137,3 +144,7 @@ def _print_detail(p: dict[str, Any]) -> None:
     for h in p.get("history", []):
         print(f"    {h['at']}  {h['from_status'] or '-':>11} → {h['to_status']:<11} "
               f"{h['actor']}: {h['reason']}")
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number:,} {noun}{'' if number == 1 else 's'}"

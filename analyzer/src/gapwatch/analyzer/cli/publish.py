@@ -11,13 +11,6 @@ import os
 from pathlib import Path
 from typing import Any
 
-from gapwatch.analyzer.grafana import (
-    AlertOptions,
-    DatasourceOptions,
-    ProvisioningOptions,
-    write_provisioning,
-)
-
 
 def register(subparsers: Any) -> None:
     publish = subparsers.add_parser("publish", help="publish dashboards and alert rules")
@@ -30,23 +23,38 @@ def register(subparsers: Any) -> None:
                          help="service-account token (env GAPWATCH_GRAFANA_TOKEN)")
     grafana.add_argument("--to-dir", type=Path, default=None,
                          help="write the file-provisioning layout here instead of calling the API")
-    grafana.add_argument("--datasource-uid", default="gapwatch-clickhouse")
+    grafana.add_argument("--datasource-uid", default="gapwatch-clickhouse",
+                         help="uid of the ClickHouse datasource the dashboards query")
     grafana.add_argument("--datasource-host", default=env("GAPWATCH_GRAFANA_CLICKHOUSE_HOST", ""),
                          help="also create/update the ClickHouse datasource for this host")
-    grafana.add_argument("--datasource-port", type=int, default=8123)
-    grafana.add_argument("--datasource-protocol", choices=["http", "native"], default="http")
-    grafana.add_argument("--datasource-user", default="default")
-    grafana.add_argument("--datasource-database", default="default")
+    grafana.add_argument("--datasource-port", type=int, default=8123,
+                         help="ClickHouse port Grafana connects to (default 8123)")
+    grafana.add_argument("--datasource-protocol", choices=["http", "native"], default="http",
+                         help="ClickHouse protocol for that port (default http)")
+    grafana.add_argument("--datasource-user", default="default",
+                         help="ClickHouse user for Grafana (default: default)")
+    grafana.add_argument("--datasource-database", default="default",
+                         help="database holding otel_traces and gapwatch's tables")
     grafana.add_argument("--datasource-password",
-                         default=env("GAPWATCH_GRAFANA_CLICKHOUSE_PASSWORD", ""))
-    grafana.add_argument("--error-rate-threshold", type=float, default=0.2)
-    grafana.add_argument("--stall-minutes", type=int, default=10)
+                         default=env("GAPWATCH_GRAFANA_CLICKHOUSE_PASSWORD", ""),
+                         help="ClickHouse password (env GAPWATCH_GRAFANA_CLICKHOUSE_PASSWORD)")
+    grafana.add_argument("--error-rate-threshold", type=float, default=0.2,
+                         help="tool error rate that fires the alert rule (default 0.2)")
+    grafana.add_argument("--stall-minutes", type=int, default=10,
+                         help="minutes without spans before the stall alert fires (default 10)")
     grafana.add_argument("--token-budget", type=int, default=2_000_000,
                          help="tokens per service per day before the budget alert fires")
     grafana.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    from gapwatch.analyzer.grafana import (
+        AlertOptions,
+        DatasourceOptions,
+        ProvisioningOptions,
+        write_provisioning,
+    )
+
     datasource = DatasourceOptions(
         uid=args.datasource_uid, host=args.datasource_host or "clickhouse",
         port=args.datasource_port, protocol=args.datasource_protocol,

@@ -111,7 +111,8 @@ def _simulate(options: DemoOptions, endpoint: str, say: Callable[[str], None]) -
                 resource=Resource.create({"service.name": service, "service.version": "demo"}),
                 id_generator=SeededIdGenerator(options.seed + len(providers)),
             )
-            # a queue large enough for the whole burst: the SDK default drops spans (DESIGN §3)
+            # a queue large enough for the whole burst: the SDK default drops spans (see the
+            # instrumentation README on BurstBatchSpanProcessor)
             provider.add_span_processor(BatchSpanProcessor(
                 OTLPSpanExporter(endpoint=endpoint, timeout=30), max_queue_size=200_000,
                 max_export_batch_size=2_000, schedule_delay_millis=200))
@@ -207,8 +208,8 @@ def _print_where(options: DemoOptions, summary: DemoSummary, say: Callable[[str]
     say(f"  report       {out / 'report.html'}  (and report.md)")
     say(f"  dashboards   {out / 'grafana' / 'json'}  (+ provisioning/ for datasource, alerts)")
     say(f"  data         chdb://{chdb_dir}?database={DATABASE}")
-    say("  explore      gapwatch serve --clickhouse-url "
-        f"'chdb://{chdb_dir}?database={DATABASE}'  then  gapwatch proposals list")
+    say("  view later   gapwatch serve --no-collector --clickhouse-url "
+        f"'chdb://{chdb_dir}?database={DATABASE}'  (UI and API on port 8080)")
     say("  Grafana      Grafana reads a ClickHouse server, not the embedded store: run gapwatch")
     say("               with GAPWATCH_CLICKHOUSE_URL=http://user:pw@clickhouse:8123/db, then")
     say("               gapwatch publish grafana --url http://grafana:3000 --token <token> "

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
-from clickhouse_connect.driver.client import Client
+from clickhouse_connect.driver.query import QueryResult
 
 
 @dataclass(frozen=True)
@@ -70,9 +70,16 @@ class Finding:
     severity: float = 0.0  # detector-specific magnitude used to compare with past evidence
 
 
+class QueryClient(Protocol):
+    """What detectors query through: the analyzer's ``Store``, which serializes calls on one
+    engine session, or a bare clickhouse-connect ``Client`` where nothing else shares it."""
+
+    def query(self, query: str, parameters: dict[str, Any] | None = None) -> QueryResult: ...
+
+
 @dataclass(frozen=True)
 class DetectionContext:
-    client: Client
+    client: QueryClient
     database: str
     since: datetime
     until: datetime

@@ -1,46 +1,13 @@
 -- Returns, per (service, agent that spent the tokens), the tokens of all its runs, of failed runs that cost more than its successful ones, and above the outlier line (factor × the median successful run), with evidence over the wasteful runs.
 -- Parameters: database (Identifier), since, until (DateTime64(9)), min_runs (UInt32), outlier_factor, failed_cost_factor (Float64).
-WITH runs AS (
-    -- one row per agent run: the agent owning the model calls spent their tokens, whether it
-    -- is the trace's root or a sub-agent far below it
-    SELECT any(trace_id) AS run_trace, service, agent,
-        -- its outcome (one of a fixed set, never a NUL) and failure share one state, from the
-        -- agent's earliest run span in the trace; a run seen only through its model calls is ok
-        argMinIf(concat(outcome, '\0', error_fingerprint), span_order, span_type = 'agent')
-            AS run_failure,
-        -- inference spans hold the usage; an agent span may repeat the total, so it is only
-        -- the fallback when a run has no inference spans (no double counting)
-        if(sumIf(input_tokens + output_tokens, span_type = 'llm') > 0,
-           sumIf(input_tokens + output_tokens, span_type = 'llm'),
-           maxIf(input_tokens + output_tokens, span_type = 'agent')) AS tokens,
-        -- the greatest of the run's sessions, a span without one counting as 'trace:<id>';
-        -- built once per run instead of once per span
-        greatest(max(session_id), if(countIf(session_id = '') > 0, concat('trace:', any(trace_id)), ''))
-            AS session,
-        min(timestamp) AS started
-    FROM (
-        SELECT trace_id, service, span_type, agent, outcome, error_fingerprint, input_tokens,
-            output_tokens, session_id, timestamp,
-            -- the run a row belongs to; rows from before run ids fall back to (trace, agent)
-            if(run_id != '', run_id, concat(trace_id, ':', agent)) AS run,
-            -- (time, span id) as one sortable string (16 hex digits of the time, then the span
-            -- id): argMin compares it several times faster than the same key as a tuple
-            if(span_type = 'agent', concat(leftPad(hex(bitXor(
-                toUInt64(toUnixTimestamp64Nano(timestamp)), 9223372036854775808)), 16, '0'),
-                span_id), '') AS span_order
-        FROM {database:Identifier}.gapwatch_agent_spans
-        WHERE span_type IN ('agent', 'llm') AND agent != ''
-            AND timestamp >= {since:DateTime64(9)} AND timestamp < {until:DateTime64(9)}
-    )
-    GROUP BY service, agent, run
-    HAVING tokens > 0
-),
-judged AS (
-    SELECT run_trace AS trace_id, service, agent, tokens, session, started,
-        substring(run_failure, position(run_failure, '\0') + 1) AS run_error,
-        run_failure != '' AND substring(run_failure, 1, position(run_failure, '\0') - 1) != 'ok'
-            AS failed
-    FROM runs
+WITH judged AS (
+    -- one row per agent run, summarized by trace assembly (gapwatch_agent_runs): the agent
+    -- owning the model calls spent their tokens, whether it is the trace's root or a sub-agent
+    -- far below it; outcome and failure are those of the run's earliest agent span
+    SELECT trace_id, service, agent, tokens, session_id AS session, timestamp AS started,
+        error_fingerprint AS run_error, outcome != 'ok' AS failed
+    FROM {database:Identifier}.gapwatch_agent_runs
+    WHERE tokens > 0 AND timestamp >= {since:DateTime64(9)} AND timestamp < {until:DateTime64(9)}
 ),
 marked AS (
     SELECT *,

@@ -43,24 +43,41 @@ runs AS (
     )
     WHERE cluster != 4294967295
 ),
-marked AS (
-    SELECT *,
-        -- asked again later in the same session: the earlier answer did not do it
-        count() OVER (PARTITION BY cluster, session ORDER BY timestamp, span_id
-                      ROWS BETWEEN 1 FOLLOWING AND UNBOUNDED FOLLOWING) > 0 AS asked_again,
-        -- the same user asking again soon, in another session
-        leadInFrame(toNullable(timestamp)) OVER (PARTITION BY cluster, user_id
-                      ORDER BY timestamp, span_id ROWS BETWEEN CURRENT ROW AND 1 FOLLOWING)
-            AS next_by_user
+asked_again AS (
+    -- asked again later in the same session: the earlier answers did not do it (every run of a
+    -- session's cluster but its last). Sets of the few runs asked again, where a window over
+    -- every run of the cluster costs several times more
+    SELECT cluster,
+        arrayJoin(arrayPopBack(arraySort(groupArray((timestamp, span_id))))).2 AS span_id
     FROM runs
+    GROUP BY cluster, session
+    HAVING count() > 1
+),
+reasked_by_user AS (
+    -- the same user asking again soon, in another session: only the runs that name a user are
+    -- ordered, not every run of the cluster
+    SELECT cluster, span_id
+    FROM (
+        SELECT cluster, span_id, timestamp,
+            leadInFrame(toNullable(timestamp)) OVER (PARTITION BY cluster, user_id
+                ORDER BY timestamp, span_id ROWS BETWEEN CURRENT ROW AND 1 FOLLOWING)
+                AS next_by_user
+        FROM runs
+        WHERE user_id != ''
+    )
+    WHERE next_by_user IS NOT NULL
+        AND dateDiff('millisecond', timestamp, assumeNotNull(next_by_user))
+            <= {reask_within_s:Float64} * 1000
 ),
 judged AS (
-    SELECT *,
-        asked_again OR (user_id != '' AND next_by_user IS NOT NULL
-            AND dateDiff('millisecond', timestamp, assumeNotNull(next_by_user))
-                <= {reask_within_s:Float64} * 1000) AS reasked,
-        failed OR corrected OR rated_down OR reasked AS undelivered
-    FROM marked
+    SELECT *, failed OR corrected OR rated_down OR reasked AS undelivered
+    FROM (
+        SELECT *,
+            (cluster, span_id) IN (SELECT cluster, span_id FROM asked_again)
+                OR (cluster, span_id) IN (SELECT cluster, span_id FROM reasked_by_user)
+                AS reasked
+        FROM runs
+    )
 )
 SELECT
     cluster,

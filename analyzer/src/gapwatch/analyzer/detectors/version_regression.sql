@@ -1,57 +1,33 @@
 -- Returns per (service, agent, version kind, version) the agent's own runs, failed runs, spans, log-latency and token moments and runs failing in each failure mode, ordered by first seen: the screening pass (narrow columns only).
 -- Parameters: database (Identifier), since, until (DateTime64(9)).
--- An agent's spans are its run spans and the tool and model calls it owns, each taking the
--- version of the run it belongs to: a delegation span that merely carries a version attribute
--- (the caller's, often) is not a run of the agent it invokes. Moments are kept as sums per run,
--- so runs merge into versions without a second pass.
-WITH runs AS (
-    SELECT service, agent,
-        if(maxIf(agent_version, span_type = 'agent') != '',
-           maxIf(agent_version, span_type = 'agent'), max(agent_version)) AS agent_v,
-        if(maxIf(prompt_version, span_type = 'agent') != '',
-           maxIf(prompt_version, span_type = 'agent'), max(prompt_version)) AS prompt_v,
-        max(service_version) AS service_v,
-        count() AS span_calls,
-        countIf(outcome != 'ok') AS failures,
-        countIf(span_type = 'agent') AS agent_spans,
-        sumIf(log(toFloat64(duration_ns) + 1), span_type = 'agent') AS log_sum,
-        sumIf(pow(log(toFloat64(duration_ns) + 1), 2), span_type = 'agent') AS log_squares,
-        countIf(input_tokens + output_tokens > 0) AS token_spans,
-        sum(toFloat64(input_tokens + output_tokens)) AS token_sum,
-        sum(pow(toFloat64(input_tokens + output_tokens), 2)) AS token_squares,
-        min(timestamp) AS started,
-        max(timestamp) AS ended,
-        -- each failure mode once per run: a run failing four times the same way is one
-        -- failed run of that mode
-        groupUniqArrayIf(error_fingerprint, outcome != 'ok') AS errors
-    FROM {database:Identifier}.gapwatch_agent_spans
-    WHERE span_type IN ('agent', 'tool', 'llm') AND agent != ''
-        AND timestamp >= {since:DateTime64(9)} AND timestamp < {until:DateTime64(9)}
-    GROUP BY service, agent,
-        -- the run a row belongs to; rows from before run ids fall back to (trace, agent)
-        if(run_id != '', run_id, concat(trace_id, ':', agent))
-)
+-- Runs come summarized by trace assembly (gapwatch_agent_runs): an agent's run spans and the
+-- tool and model calls it owns, each under the version of the run; a delegation span that merely
+-- carries a version attribute (the caller's, often) is not a run of the agent it invokes. The
+-- moments are sums per run, so runs merge into versions in one pass.
 SELECT
     service, agent, kv.1 AS version_kind, kv.2 AS version,
     -- runs, and runs with a failure of their own (the run, or a tool or model call it made)
     count() AS calls,
-    countIf(failures > 0) AS count,
-    sum(span_calls) AS spans,
-    sum(agent_spans) AS runs,
-    if(runs > 0, sum(log_sum) / runs, 0) AS log_latency_mean,
-    if(runs > 1, greatest(sum(log_squares) - runs * pow(log_latency_mean, 2), 0) / (runs - 1), 0)
+    countIf(failed_spans > 0) AS count,
+    sum(spans) AS spans,
+    sum(run_spans) AS runs,
+    if(runs > 0, sum(log_duration_sum) / runs, 0) AS log_latency_mean,
+    if(runs > 1,
+       greatest(sum(log_duration_squares) - runs * pow(log_latency_mean, 2), 0) / (runs - 1), 0)
         AS log_latency_var,
     sum(token_spans) AS token_spans,
     if(token_spans > 0, sum(token_sum) / token_spans, 0) AS tokens_mean,
     if(token_spans > 1,
        greatest(sum(token_squares) - token_spans * pow(tokens_mean, 2), 0) / (token_spans - 1), 0)
         AS tokens_var,
-    min(started) AS first_seen,
+    min(timestamp) AS first_seen,
     max(ended) AS last_seen,
+    -- each failure mode once per run: a run failing four times the same way is one failed run
+    -- of that mode
     sumMap(errors, arrayMap(e -> toUInt64(1), errors)) AS errors
-FROM runs
-ARRAY JOIN [('agent_version', agent_v), ('prompt_version', prompt_v),
-            ('service_version', service_v)] AS kv
-WHERE kv.2 != ''
+FROM {database:Identifier}.gapwatch_agent_runs
+ARRAY JOIN [('agent_version', agent_version), ('prompt_version', prompt_version),
+            ('service_version', service_version)] AS kv
+WHERE kv.2 != '' AND timestamp >= {since:DateTime64(9)} AND timestamp < {until:DateTime64(9)}
 GROUP BY service, agent, version_kind, version
 ORDER BY service, agent, version_kind, first_seen, version

@@ -15,6 +15,7 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from urllib.parse import quote
 
 ALL = "$__all"
 
@@ -68,7 +69,8 @@ def expand_conditional_all(sql: str, context: QueryContext) -> str:
 
 
 def interpolate_variables(sql: str, context: QueryContext) -> str:
-    """Replace ``$var``, ``${var}`` and ``${var:format}`` (``singlequote``, ``csv``, ``raw``)."""
+    """Replace ``$var``, ``${var}`` and ``${var:format}`` (``singlequote``, ``percentencode``,
+    ``csv``, ``raw``)."""
 
     def replace(match: re.Match[str]) -> str:
         name = match.group(1) or match.group(3)
@@ -80,6 +82,10 @@ def interpolate_variables(sql: str, context: QueryContext) -> str:
         form = match.group(2) or ""
         if form == "singlequote":
             return ",".join("'" + value.replace("'", "\\'") + "'" for value in values)
+        if form == "percentencode":
+            # Grafana's encodeURIComponentStrict; several values are sent as "{a,b}"
+            text = values[0] if len(values) == 1 else "{" + ",".join(values) + "}"
+            return quote(text, safe="-_.~")
         return ",".join(values)
 
     return _VARIABLE.sub(replace, sql)

@@ -134,7 +134,8 @@ def trace_link_override(column: str = "TraceId") -> dict[str, Any]:
     datasource has OTel trace defaults; this explicit link works without them, using the same
     trace query as ``panels/trace_view.sql``.
     """
-    trace_sql = load_query("panels/trace_view").replace("${trace_id}", "${__value.raw}")
+    trace_sql = load_query("panels/trace_view").replace(
+        "${trace_id:percentencode}", "${__value.raw:percentencode}")
     pane = {
         "datasource": DATASOURCE_VARIABLE,
         "queries": [

@@ -25,6 +25,8 @@ from clickhouse_connect.driver.client import Client
 from gapwatch.analyzer.model._sql import model_query
 
 STATE_TABLE = "gapwatch_assembly_state"
+# what assembly writes: span rows, and one summary row per run (record_runs.sql)
+MODEL_TABLES = ("gapwatch_agent_spans", "gapwatch_agent_runs")
 # spans per assembly query: bounds the memory of one pass on a large backlog (a backfill)
 SPANS_PER_QUERY = 1_000_000
 # how far behind the engine's clock the watermark stays: an insert stamped before ``until`` may
@@ -62,11 +64,14 @@ def assemble_traces(
                                   int(batch["reassembled"]))
     buckets = max(1, math.ceil(spans / SPANS_PER_QUERY)) if traces else 0
     if reassembled:
-        client.command(model_query("delete_assembled"), parameters=params)
+        for table in MODEL_TABLES:
+            client.command(model_query("delete_assembled"), parameters={**params, "table": table})
     for bucket in range(buckets):
         client.command(model_query("assemble"),
                        parameters={**params, "buckets": buckets, "bucket": bucket})
     if traces:
+        # runs once the whole batch is assembled: one read of the new rows, not one per bucket
+        client.command(model_query("record_runs"), parameters=params)
         client.command(model_query("record_assembled"), parameters={**params, "now": now})
         logger.info("assembled %d traces (%d spans, %d again) in %d queries",
                     traces, spans, reassembled, buckets)

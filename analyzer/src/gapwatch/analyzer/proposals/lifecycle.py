@@ -29,6 +29,11 @@ class Action(StrEnum):
     IMPLEMENTED = "implemented"
 
 
+# how each action reads after "cannot …" in an error ("cannot implemented" did not)
+_VERB = {Action.APPROVE: "approve", Action.REJECT: "reject", Action.SNOOZE: "snooze",
+         Action.IMPLEMENTED: "mark as implemented"}
+
+
 class ChangeKind(StrEnum):
     NEW = "new"
     UPDATED = "updated"
@@ -92,7 +97,7 @@ def apply_action(
     """
     if proposal.status not in _ALLOWED_FROM[action]:
         raise InvalidTransition(
-            f"cannot {action.value} a proposal that is {proposal.status.value}; allowed now: "
+            f"cannot {_VERB[action]} a proposal that is {proposal.status.value}; allowed now: "
             + (", ".join(allowed_actions(proposal.status)) or "none")
         )
     now = max(now, _after(proposal.updated_at))

@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -35,6 +36,8 @@ PROPOSAL_COLUMNS = (
 )
 HISTORY_COLUMNS = ("proposal_id", "at", "from_status", "to_status", "actor", "reason", "details")
 MAX_PAGE = 500
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -75,20 +78,20 @@ class ProposalRepository:
         if not wanted:
             return {}
         rows = self.store.select(SQL_PACKAGE, "select_proposals_by_id", {"ids": wanted})
-        return {row["id"]: _from_row(row) for row in rows}
+        return {proposal.id: proposal for proposal in _readable(rows)}
 
     def by_status(self, statuses: Sequence[Status]) -> list[Proposal]:
         rows = self.store.select(
             SQL_PACKAGE, "select_proposals_by_status", {"statuses": [s.value for s in statuses]}
         )
-        return [_from_row(row) for row in rows]
+        return _readable(rows)
 
     def page(
         self, where: ProposalFilter, *, limit: int = 50, cursor: str | None = None
     ) -> ProposalPage:
         """One page, highest priority first then newest; ``next_cursor`` is None at the end."""
         limit = max(1, min(int(limit), MAX_PAGE))
-        rank, created, last_id = _decode_cursor(cursor) if cursor else (0, _EPOCH, "")
+        rank, created, last_id = decode_cursor(cursor) if cursor else (0, 0, "")
         rows = self.store.select(SQL_PACKAGE, "select_proposals", {
             "statuses": list(where.statuses),
             "detectors": list(where.detectors),
@@ -102,8 +105,9 @@ class ProposalRepository:
             # one extra row tells whether another page exists without a count query
             "limit": limit + 1,
         })
-        proposals = [_from_row(row) for row in rows[:limit]]
-        next_cursor = _encode_cursor(proposals[-1]) if len(rows) > limit else None
+        proposals = _readable(rows[:limit])
+        # from the last row, read or not: a row passed over must not end the listing
+        next_cursor = _encode_cursor(rows[limit - 1]) if len(rows) > limit else None
         return ProposalPage(proposals, next_cursor)
 
     def history(self, proposal_id: str) -> list[HistoryEntry]:
@@ -142,6 +146,29 @@ class ProposalRepository:
 
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_INT64 = 2**63
+_MAX_ID = 200
+
+
+def decode_cursor(cursor: str) -> tuple[int, int, str]:
+    """``next_cursor`` → (priority rank, created_at in µs since 1970, id); raises
+    :class:`InvalidRequest` for anything this repository did not hand out.
+
+    The position is compared as an integer in SQL, so any row the table holds — even one whose
+    timestamp lies outside DateTime64's documented range — can be paged past."""
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        rank, created, last_id = json.loads(raw)
+    except (ValueError, TypeError, binascii.Error):
+        raise InvalidRequest("invalid cursor: pass next_cursor from the previous page") from None
+    valid = (
+        type(rank) is int and 0 <= rank <= len(PRIORITIES)
+        and type(created) is int and -_INT64 <= created < _INT64
+        and isinstance(last_id, str) and len(last_id) <= _MAX_ID
+    )
+    if not valid:
+        raise InvalidRequest("invalid cursor: pass next_cursor from the previous page")
+    return rank, created, last_id
 
 
 def _to_row(p: Proposal) -> list[Any]:
@@ -156,9 +183,13 @@ def _to_row(p: Proposal) -> list[Any]:
 
 
 def _from_row(row: dict[str, Any]) -> Proposal:
+    if row["priority"] not in PRIORITIES:
+        raise ValueError(f"unknown priority {row['priority']!r}")
+    confidence = float(row["confidence"])
     return Proposal(
         id=row["id"], detector=row["detector"], detector_version=int(row["detector_version"]),
-        type=row["type"], priority=row["priority"], confidence=round(float(row["confidence"]), 4),
+        type=row["type"], priority=row["priority"],
+        confidence=round(min(max(confidence, 0.0), 1.0), 4) if confidence == confidence else 0.0,
         status=Status(row["status"]), title=row["title"], summary=row["summary"],
         subject=_json(row["subject"]), evidence=_json(row["evidence"]),
         evidence_count=int(row["evidence_count"]), severity=float(row["severity"]),
@@ -172,26 +203,26 @@ def _from_row(row: dict[str, Any]) -> Proposal:
     )
 
 
+def _readable(rows: Iterable[dict[str, Any]]) -> list[Proposal]:
+    """The rows that make a proposal; one a newer or broken writer left unreadable is logged
+    and passed over, so it cannot fail every listing and analysis that meets it."""
+    proposals = []
+    for row in rows:
+        try:
+            proposals.append(_from_row(row))
+        except (ValueError, TypeError, KeyError, OverflowError):
+            logger.warning("proposal %r: unreadable row skipped", row.get("id"), exc_info=True)
+    return proposals
+
+
 def _history_row(e: HistoryEntry) -> list[Any]:
     return [e.proposal_id, e.at, e.from_status, e.to_status, e.actor, e.reason, _dump(e.details)]
 
 
-def _encode_cursor(last: Proposal) -> str:
-    created = (_utc(last.created_at) - _EPOCH) // timedelta(microseconds=1)
-    payload = json.dumps([_rank(last.priority), created, last.id], separators=(",", ":"))
+def _encode_cursor(last: dict[str, Any]) -> str:
+    created = (_utc(last["created_at"]) - _EPOCH) // timedelta(microseconds=1)
+    payload = json.dumps([_rank(last["priority"]), created, last["id"]], separators=(",", ":"))
     return base64.urlsafe_b64encode(payload.encode()).decode().rstrip("=")
-
-
-def _decode_cursor(cursor: str) -> tuple[int, datetime, str]:
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        rank, created, last_id = json.loads(raw)
-        moment = _EPOCH + timedelta(microseconds=int(created))
-        if not isinstance(last_id, str) or not 0 <= int(rank) <= len(PRIORITIES):
-            raise ValueError(cursor)
-        return int(rank), moment, last_id
-    except (ValueError, TypeError, binascii.Error, OverflowError, OSError):
-        raise InvalidRequest("invalid cursor: pass next_cursor from the previous page") from None
 
 
 def _rank(priority: str) -> int:

@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from gapwatch.analyzer.proposals.model import HistoryEntry, Proposal
@@ -15,9 +16,8 @@ _SUBJECT_KEYS = ("service", "agent", "tool", "target_agent", "error_type", "vers
 def proposal_to_dict(
     proposal: Proposal, history: list[HistoryEntry] | None = None
 ) -> dict[str, Any]:
-    subject = {key: proposal.subject.get(key, "") for key in _SUBJECT_KEYS}
+    subject = {key: str(proposal.subject.get(key) or "") for key in _SUBJECT_KEYS}
     subject.update({k: v for k, v in proposal.subject.items() if k not in subject})
-    evidence = dict(proposal.evidence)
     body: dict[str, Any] = {
         "id": proposal.id,
         "detector": proposal.detector,
@@ -28,17 +28,7 @@ def proposal_to_dict(
         "title": proposal.title,
         "summary": proposal.summary,
         "subject": subject,
-        "evidence": {
-            "count": int(evidence.get("count", proposal.evidence_count)),
-            "sessions": int(evidence.get("sessions", 0)),
-            "traces": list(evidence.get("traces", [])),
-            "first_seen": evidence.get("first_seen"),
-            "last_seen": evidence.get("last_seen"),
-            "window": evidence.get("window", ""),
-            "metrics": dict(evidence.get("metrics", {})),
-            "query": evidence.get("query", ""),
-            "parameters": dict(evidence.get("parameters", {})),
-        },
+        "evidence": _evidence(proposal),
         "proposed_change": proposal.proposed_change,
         "expected_impact": proposal.expected_impact,
         "risk": proposal.risk,
@@ -63,6 +53,48 @@ def history_to_dict(entry: HistoryEntry) -> dict[str, Any]:
         "reason": entry.reason,
         "details": entry.details,
     }
+
+
+def _evidence(proposal: Proposal) -> dict[str, Any]:
+    # evidence is stored JSON; a value of the wrong type (a row written by hand or by an older
+    # version) becomes its default rather than failing every listing that meets it
+    evidence = proposal.evidence
+    traces = evidence.get("traces")
+    return {
+        "count": _int(evidence.get("count"), proposal.evidence_count),
+        "sessions": _int(evidence.get("sessions"), 0),
+        "traces": [t for t in traces if isinstance(t, str)] if isinstance(traces, list) else [],
+        "first_seen": _moment(evidence.get("first_seen")),
+        "last_seen": _moment(evidence.get("last_seen")),
+        "window": str(evidence.get("window") or ""),
+        "metrics": _mapping(evidence.get("metrics")),
+        "query": str(evidence.get("query") or ""),
+        "parameters": _mapping(evidence.get("parameters")),
+    }
+
+
+def _int(value: Any, default: int) -> int:
+    if value is None or isinstance(value, bool):
+        return default
+    try:
+        return int(value)
+    except (TypeError, ValueError, OverflowError):
+        return default
+
+
+def _moment(value: Any) -> str | None:
+    """An ISO time as stored, or None when the stored value is not one."""
+    if not isinstance(value, str):
+        return None
+    try:
+        datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return value
+
+
+def _mapping(value: Any) -> dict[str, Any]:
+    return dict(value) if isinstance(value, dict) else {}
 
 
 def _iso(value: Any) -> str | None:

@@ -11,9 +11,10 @@ length just before it. Fisher's exact test when a cell is small, else a two-prop
 
 from __future__ import annotations
 
+import logging
 import math
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from scipy import stats
@@ -28,6 +29,11 @@ _BAD_OUTCOMES: dict[str, tuple[str, ...]] = {
     "timeout_input_correlation": ("timeout",),
     "soft_failure": ("soft_error",),
 }
+# older times (a typo, a row written before the API checked them) are outside DateTime64's range
+# once the "before" window is subtracted, and no agent shipped a change before this anyway
+EARLIEST_SHIPPED = datetime(2000, 1, 1, tzinfo=UTC)
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -79,6 +85,10 @@ def verify(
     if proposal.status is not Status.IMPLEMENTED or proposal.implemented_at is None:
         return None
     start = proposal.implemented_at
+    if start < EARLIEST_SHIPPED:
+        logger.warning("proposal %s: implemented_at %s is not a real release time; not verified",
+                       proposal.id, start.isoformat())
+        return None
     length = min(now - start, policy.max_window)
     if length <= timedelta(0):
         return None

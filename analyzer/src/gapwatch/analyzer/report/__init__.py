@@ -4,7 +4,7 @@
     Path("review.html").write_text(render_html(data))
 """
 
-from gapwatch.analyzer.report.data import ReportData, collect_report, parse_window
+from gapwatch.analyzer.report.data import ReportData, collect_report
 from gapwatch.analyzer.report.render import render_html, render_markdown
 
-__all__ = ["ReportData", "collect_report", "parse_window", "render_html", "render_markdown"]
+__all__ = ["ReportData", "collect_report", "render_html", "render_markdown"]

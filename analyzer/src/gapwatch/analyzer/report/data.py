@@ -9,17 +9,15 @@ tables of docs/data-model.md); every statement is a ``.sql`` file beside this mo
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from functools import cache
 from importlib import resources
 from typing import Any
 
 from clickhouse_connect.driver.client import Client
 
-_WINDOW = re.compile(r"^(\d+)([mhdw])$")
-_UNITS = {"m": 60, "h": 3600, "d": 86400, "w": 604800}
+from gapwatch.analyzer.windows import parse_window
 
 
 @dataclass(frozen=True)
@@ -40,14 +38,6 @@ class ReportData:
     proposals: list[dict[str, Any]] = field(default_factory=list)
 
 
-def parse_window(text: str) -> timedelta:
-    """``30m``, ``24h``, ``7d``, ``2w``."""
-    match = _WINDOW.match(text.strip())
-    if match is None:
-        raise ValueError(f"window must look like 24h, 7d or 2w, not {text!r}")
-    return timedelta(seconds=int(match.group(1)) * _UNITS[match.group(2)])
-
-
 def collect_report(client: Client, window: str = "7d", now: datetime | None = None) -> ReportData:
     length = parse_window(window)
     until = now or datetime.now(UTC)
@@ -55,7 +45,8 @@ def collect_report(client: Client, window: str = "7d", now: datetime | None = No
     before = since - length
     current = {"since": since, "until": until}
     previous = {"since": before, "until": since}
-    bucket_s = max(int(length.total_seconds() // 28), 60)  # about 28 points per series
+    # about 14 points per series: finer buckets hold too few calls for a steady rate
+    bucket_s = max(int(length.total_seconds() // 14), 60)
     return ReportData(
         window=window,
         since=since,

@@ -1,27 +1,38 @@
 """The weekly review as Markdown or as one self-contained HTML file with inline SVG charts.
 
     text = render_markdown(data)
-    page = render_html(data)
+    page = render_html(data, trace_link="http://127.0.0.1:8080/traces/{trace_id}")
+
+With ``trace_link`` (a URL template) sample trace ids link to the UI's trace view; without it
+they are plain ids, and the HTML page has no link at all.
 """
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
-from datetime import datetime
+from datetime import UTC, datetime
 from html import escape
 from typing import Any
 
 from gapwatch.analyzer.report.advice import recommend
-from gapwatch.analyzer.report.charts import heatmap, line_chart, scatter_chart
+from gapwatch.analyzer.report.charts import heatmap, scatter_chart, small_multiples
 from gapwatch.analyzer.report.data import ReportData
 
-_CSS = """body{font-family:system-ui,sans-serif;max-width:980px;margin:2em auto;color:#222}
-table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:3px 8px;
-font-size:13px;text-align:left}th{background:#f3f3f3}.up{color:#c0392b}.down{color:#27ae60}
-figure{margin:1.5em 0}code{background:#f5f5f5;padding:0 3px}"""
+_CSS = """body{font-family:system-ui,sans-serif;max-width:980px;margin:2em auto;padding:0 1em;
+color:#222}.scroll{overflow-x:auto}table{border-collapse:collapse;margin:1em 0}
+td,th{border:1px solid #ccc;padding:3px 8px;font-size:13px;text-align:left}th{background:#f3f3f3}
+figure{margin:1.5em 0}code{background:#f5f5f5;padding:0 3px;overflow-wrap:anywhere}
+a{color:#1d4f91}"""
+# A tool's error rate in a bucket is drawn only from this many calls up, and a tool gets a
+# line only with this many such buckets: rates of one or two calls jump between 0 and 100 %.
+MIN_BUCKET_CALLS = 5
+MIN_BUCKETS = 3
+MAX_LINES = 6
+_BACKTICKS = re.compile(r"`([^`]+)`")
 
 
-def render_markdown(data: ReportData) -> str:
+def render_markdown(data: ReportData, trace_link: str | None = None) -> str:
     lines = [f"# Agent performance review: {data.until:%Y-%m-%d}", "",
              f"Window {data.window}: {data.since:%Y-%m-%d %H:%M} → {data.until:%Y-%m-%d %H:%M} "
              "UTC, compared with the window before.", "", "## Summary", ""]
@@ -31,11 +42,12 @@ def render_markdown(data: ReportData) -> str:
         lines.append("No failures in this window.")
     for index, pattern in enumerate(data.patterns, start=1):
         lines += [
-            f"{index}. **{_pattern_title(pattern)}** ({pattern['occurrences']} occurrences, "
-            f"{pattern['sessions']} sessions)",
+            f"{index}. **{_pattern_title(pattern)}** "
+            f"({_count(pattern['occurrences'], 'occurrence')}, "
+            f"{_count(pattern['sessions'], 'session')})",
             f"   - Pattern: {pattern['pattern'] or pattern['outcome']}",
             f"   - Recommendation: {recommend(pattern, data.proposals)}",
-            f"   - Sample traces: {', '.join(f'`{t}`' for t in pattern['traces'])}",
+            f"   - Sample traces: {_md_traces(pattern['traces'], trace_link)}",
         ]
     lines += ["", "## Proposals", ""]
     if not data.proposals:
@@ -47,10 +59,9 @@ def render_markdown(data: ReportData) -> str:
             "",
             f"{proposal['summary']}",
             "",
-            f"- Evidence: {evidence.get('count', proposal['evidence_count'])} occurrences in "
-            f"{evidence.get('sessions', '?')} sessions, {evidence.get('first_seen', '?')} → "
+            f"- Evidence: {_evidence_counts(proposal)}, {evidence.get('first_seen', '?')} → "
             f"{evidence.get('last_seen', '?')}; traces "
-            f"{', '.join(f'`{t}`' for t in evidence.get('traces', [])[:3]) or '—'}",
+            f"{_md_traces(evidence.get('traces', [])[:3], trace_link) or '—'}",
             f"- Proposed change: {proposal['proposed_change']}",
             f"- Expected impact: {proposal['expected_impact']}",
             f"- Risk: {proposal['risk']}",
@@ -69,7 +80,7 @@ def render_markdown(data: ReportData) -> str:
     return "\n".join(lines) + "\n"
 
 
-def render_html(data: ReportData) -> str:
+def render_html(data: ReportData, trace_link: str | None = None) -> str:
     markdown_free = [
         f"<h1>Agent performance review: {data.until:%Y-%m-%d}</h1>",
         f"<p>Window {escape(data.window)}: {data.since:%Y-%m-%d %H:%M} → "
@@ -77,29 +88,33 @@ def render_html(data: ReportData) -> str:
         "<h2>Summary</h2>", _html_table(["metric", "this window", "previous", "change"],
                                         _summary_rows(data)),
         "<h2>Charts</h2>",
-        f"<figure>{_error_rate_chart(data)}</figure>",
+        _error_rate_chart(data),
         f"<figure>{_timeout_chart(data)}</figure>",
         f"<figure>{_delegation_heatmap(data)}</figure>",
-        "<h2>Top failure patterns</h2><ol>",
+        "<h2>Top failure patterns</h2>",
+        "<ol>" if data.patterns else "<p>No failures in this window.</p>",
     ]
     for pattern in data.patterns:
         markdown_free.append(
-            f"<li><b>{escape(_pattern_title(pattern))}</b> ({pattern['occurrences']} "
-            f"occurrences, {pattern['sessions']} sessions)<br>Pattern: "
+            f"<li><b>{escape(_pattern_title(pattern))}</b> "
+            f"({_count(pattern['occurrences'], 'occurrence')}, "
+            f"{_count(pattern['sessions'], 'session')})<br>Pattern: "
             f"<code>{escape(pattern['pattern'] or pattern['outcome'])}</code><br>"
-            f"Recommendation: {escape(recommend(pattern, data.proposals))}<br>Traces: "
-            f"{', '.join(f'<code>{escape(t)}</code>' for t in pattern['traces'])}</li>")
-    markdown_free.append("</ol><h2>Proposals</h2>")
+            f"Recommendation: {_inline(recommend(pattern, data.proposals))}<br>Traces: "
+            f"{_html_traces(pattern['traces'], trace_link)}</li>")
+    markdown_free.append(("</ol>" if data.patterns else "") + "<h2>Proposals</h2>")
+    if not data.proposals:
+        markdown_free.append("<p>No proposals yet: run <code>gapwatch analyze</code>.</p>")
     for proposal in data.proposals:
-        evidence = proposal["evidence"]
+        traces = _html_traces(proposal["evidence"].get("traces", [])[:3], trace_link)
         markdown_free.append(
-            f"<h3>[{escape(proposal['priority'])}] {escape(proposal['title'])} — "
-            f"{escape(proposal['status'])}</h3><p>{escape(proposal['summary'])}</p><ul>"
-            f"<li>Evidence: {evidence.get('count', proposal['evidence_count'])} occurrences, "
-            f"{evidence.get('sessions', '?')} sessions</li>"
-            f"<li>Proposed change: {escape(proposal['proposed_change'])}</li>"
-            f"<li>Expected impact: {escape(proposal['expected_impact'])}</li>"
-            f"<li>Risk: {escape(proposal['risk'])}</li></ul>")
+            f"<h3>[{escape(proposal['priority'])}] {_inline(proposal['title'])} — "
+            f"{escape(proposal['status'])}</h3><p>{_inline(proposal['summary'])}</p><ul>"
+            f"<li>Evidence: {_evidence_counts(proposal)}"
+            + (f"; traces {traces}" if traces else "") + "</li>"
+            f"<li>Proposed change: {_inline(proposal['proposed_change'])}</li>"
+            f"<li>Expected impact: {_inline(proposal['expected_impact'])}</li>"
+            f"<li>Risk: {_inline(proposal['risk'])}</li></ul>")
     markdown_free += [
         "<h2>Tool scorecard</h2>",
         _html_table(["agent", "tool", "calls", "error rate", "vs previous", "p50 ms", "p95 ms",
@@ -108,21 +123,35 @@ def render_html(data: ReportData) -> str:
         _html_table(["caller", "callee", "delegations", "success", "vs previous", "p95 ms"],
                     _delegation_rows(data)),
         "<h2>Verification results</h2>",
-        _html_table(["proposal", "status", "version", "metric", "before", "after"],
-                    _verification_rows(data)),
     ]
+    verified = _verification_rows(data)
+    markdown_free.append(
+        _html_table(["proposal", "status", "version", "metric", "before", "after"], verified)
+        if verified else "<p>No implemented proposals have been verified yet.</p>")
     return ("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">"
+            "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
             f"<title>gapwatch review {data.until:%Y-%m-%d}</title><style>{_CSS}</style></head>"
             f"<body>{''.join(markdown_free)}</body></html>\n")
 
 
 def _error_rate_chart(data: ReportData) -> str:
+    """The error-rate trend of the tools that fail most, or a sentence when no tool has
+    enough calls over enough of the window for a trend to mean anything."""
     series: dict[str, list[tuple[datetime, float]]] = defaultdict(list)
+    failures: dict[str, float] = defaultdict(float)
     for row in data.error_series:
-        series[row["tool"]].append((row["bucket"], float(row["error_rate"])))
-    # the ten tools with the highest peak keep the chart readable
-    top = sorted(series, key=lambda tool: -max(v for _, v in series[tool]))[:10]
-    return line_chart({tool: series[tool] for tool in top}, "Error rate per tool over time")
+        if int(row["calls"]) < MIN_BUCKET_CALLS:
+            continue
+        bucket = row["bucket"] if row["bucket"].tzinfo else row["bucket"].replace(tzinfo=UTC)
+        series[row["tool"]].append((bucket, float(row["error_rate"])))
+        failures[row["tool"]] += float(row["error_rate"]) * int(row["calls"])
+    tools = [t for t in series if len(series[t]) >= MIN_BUCKETS and failures[t] > 0]
+    tools = sorted(tools, key=lambda t: (-failures[t], t))[:MAX_LINES]
+    if not tools:
+        return (f"<p>No error-rate trend: no failing tool had {MIN_BUCKET_CALLS} or more calls "
+                f"in {MIN_BUCKETS} or more of the window's time buckets.</p>")
+    title = f"Error rate over time, the {len(tools)} tools with most failures"
+    return f"<figure>{small_multiples({t: series[t] for t in tools}, title)}</figure>"
 
 
 def _timeout_chart(data: ReportData) -> str:
@@ -200,6 +229,36 @@ def _pattern_title(pattern: dict[str, Any]) -> str:
     return f"{subject} {pattern['outcome'].replace('_', ' ')}"
 
 
+def _count(number: int, noun: str) -> str:
+    """``1 session``, ``2 sessions``."""
+    return f"{number:,} {noun}{'' if number == 1 else 's'}"
+
+
+def _evidence_counts(proposal: dict[str, Any]) -> str:
+    evidence = proposal["evidence"]
+    text = _count(int(evidence.get("count", proposal["evidence_count"])), "occurrence")
+    sessions = evidence.get("sessions")
+    return text + (f" in {_count(int(sessions), 'session')}" if sessions is not None else "")
+
+
+def _inline(text: str) -> str:
+    """Detector texts quote names in Markdown backticks: in HTML those become code."""
+    return _BACKTICKS.sub(r"<code>\1</code>", escape(text))
+
+
+def _md_traces(trace_ids: list[str], trace_link: str | None) -> str:
+    if trace_link is None:
+        return ", ".join(f"`{t}`" for t in trace_ids)
+    return ", ".join(f"[`{t}`]({trace_link.format(trace_id=t)})" for t in trace_ids)
+
+
+def _html_traces(trace_ids: list[str], trace_link: str | None) -> str:
+    if trace_link is None:
+        return ", ".join(f"<code>{escape(t)}</code>" for t in trace_ids)
+    return ", ".join(f'<a href="{escape(trace_link.format(trace_id=t))}"><code>{escape(t)}'
+                     "</code></a>" for t in trace_ids)
+
+
 def _delta(now: float, before: float, relative: bool = False) -> str:
     if relative:
         if not before:
@@ -222,4 +281,5 @@ def _html_table(header: list[str], rows: list[list[str]]) -> str:
     head = "".join(f"<th>{escape(h)}</th>" for h in header)
     body = "".join("<tr>" + "".join(f"<td>{escape(c)}</td>" for c in row) + "</tr>"
                    for row in rows)
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    return (f'<div class="scroll"><table><thead><tr>{head}</tr></thead><tbody>{body}</tbody>'
+            "</table></div>")

@@ -11,12 +11,13 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Response
 from starlette.concurrency import run_in_threadpool
 
-from gapwatch.analyzer.analysis import new_run_id, parse_window, run_to_dict
+from gapwatch.analyzer.analysis import new_run_id, run_to_dict
 from gapwatch.analyzer.auth import require_admin
 from gapwatch.analyzer.routes import API_PREFIX
 from gapwatch.analyzer.routes.context import Services, get_services
 from gapwatch.analyzer.routes.problems import problem_responses
 from gapwatch.analyzer.routes.schemas import Analysis, AnalysisRequest
+from gapwatch.analyzer.windows import parse_window
 
 router = APIRouter(
     prefix=f"{API_PREFIX}/analyses",

@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import logging
+import uuid
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -58,23 +59,30 @@ def install_problem_handlers(app: FastAPI) -> None:
 
 
 def _problem_media_type(schema: dict[str, Any]) -> dict[str, Any]:
-    # FastAPI files every response model under application/json; problems are sent as
-    # application/problem+json, so the document must say that for clients and schema checks
+    # FastAPI files every response model under the route's media type (application/json, or
+    # text/plain for the report); problems are sent as application/problem+json, so the
+    # document must say that for clients and schema checks
     ref = {"$ref": "#/components/schemas/Problem"}
     for operations in schema.get("paths", {}).values():
         for operation in operations.values():
             for code, response in operation.get("responses", {}).items():
                 content = response.get("content", {})
-                if code[:1] in "45" and content.get("application/json", {}).get("schema") == ref:
+                if code[:1] in "45" and any(c.get("schema") == ref for c in content.values()):
                     response["content"] = {MEDIA_TYPE: {"schema": ref}}
     return schema
 
 
 async def _domain(request: Request, error: AnalyzerError) -> JSONResponse:
     headers = {"WWW-Authenticate": "Bearer"} if error.status == 401 else None
+    detail = str(error)
     if error.status >= 500:
-        logger.warning("%s %s: %s", request.method, request.url.path, error)
-    return problem_response(error.status, error.title, str(error), request, error.type_slug,
+        # the message may carry the engine's own text (SQL, schema, paths): log it, answer with
+        # an id that finds it in the log
+        error_id = uuid.uuid4().hex[:12]
+        logger.warning("%s %s [error %s]: %s", request.method, request.url.path, error_id,
+                       error)
+        detail = f"{error.title.lower()}; see the server log for error {error_id}"
+    return problem_response(error.status, error.title, detail, request, error.type_slug,
                             headers)
 
 
@@ -92,5 +100,8 @@ async def _http(request: Request, error: HTTPException) -> JSONResponse:
 
 
 async def _unexpected(request: Request, error: Exception) -> JSONResponse:
-    logger.exception("unhandled error on %s %s", request.method, request.url.path)
-    return problem_response(500, "Internal error", "see the server log", request, "internal")
+    error_id = uuid.uuid4().hex[:12]
+    logger.exception("unhandled error on %s %s [error %s]", request.method, request.url.path,
+                     error_id)
+    return problem_response(500, "Internal error", f"see the server log for error {error_id}",
+                            request, "internal")

@@ -6,15 +6,18 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+from gapwatch.analyzer.routes.inputs import WINDOW_PATTERN as WINDOW_PATTERN  # re-exported
+from gapwatch.analyzer.routes.inputs import check_instant, check_window
 
 Priority = Literal["high", "medium", "low"]
 StatusName = Literal[
     "open", "approved", "rejected", "snoozed", "implemented", "verified", "regressed", "reopened"
 ]
-WINDOW_PATTERN = r"^\s*\d{1,6}\s*[mhdw]\s*$"
+Instant = Annotated[datetime | None, AfterValidator(check_instant)]
 
 
 class Subject(BaseModel):
@@ -87,7 +90,9 @@ class ProposalList(BaseModel):
 class AnalysisRequest(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
-    window: str = Field(default="7d", pattern=WINDOW_PATTERN, description="e.g. 30m, 24h, 7d, 2w")
+    window: Annotated[str, AfterValidator(check_window)] = Field(
+        default="7d", pattern=WINDOW_PATTERN, description="e.g. 30m, 24h, 7d, 2w (at most 366d)"
+    )
     dry_run: bool = Field(default=False, description="compute everything, write nothing")
     run_async: bool = Field(
         default=False, alias="async", description="return at once, run in background"
@@ -139,8 +144,8 @@ class ActionRequest(BaseModel):
 
     reason: str = Field(default="", max_length=4000)
     version: str = Field(default="", max_length=200, description="version marker for `implemented`")
-    until: datetime | None = Field(default=None, description="end of a snooze (default: 7 days)")
-    at: datetime | None = Field(
+    until: Instant = Field(default=None, description="end of a snooze (default: 7 days)")
+    at: Instant = Field(
         default=None, description="`implemented`: when the change shipped, if before now"
     )
     actor: str | None = Field(
@@ -205,6 +210,50 @@ class DelegationMatrix(BaseModel):
     window: str
     agents: list[str] = Field(description="every caller and target, sorted: the matrix axes")
     delegations: list[Delegation]
+
+
+class SpanEvent(BaseModel):
+    name: str
+    time: datetime
+    attributes: dict[str, str]
+
+
+class TraceSpan(BaseModel):
+    """One span of ``otel_traces`` with the model's reading of it."""
+
+    span_id: str
+    parent_span_id: str = Field(description="'' for the root")
+    name: str
+    service: str
+    start: datetime
+    duration_ms: float
+    status_code: str = Field(description="Unset, Ok or Error")
+    status_message: str
+    span_kind: str = Field(description="Internal, Server, Client, Producer, Consumer")
+    kind: str = Field(description="agent, delegation, tool, llm; '' for structural spans")
+    agent: str = Field(description="an agent span's own agent, else the agent that owns it")
+    tool: str
+    target_agent: str = Field(description="a delegation's callee")
+    outcome: str = Field(description="ok, error, soft_error, blocked, timeout")
+    error_type: str
+    model: str
+    input_tokens: int
+    output_tokens: int
+    attributes: dict[str, str]
+    events: list[SpanEvent]
+
+
+class Trace(BaseModel):
+    trace_id: str
+    spans: list[TraceSpan] = Field(description="oldest first")
+    truncated: bool = Field(description="the trace has more spans than the limit")
+
+
+class Identity(BaseModel):
+    """Who the presented token is: what a client needs to offer only what it may do."""
+
+    role: Literal["reader", "admin"]
+    actor: str = Field(description="what the audit history records for this caller")
 
 
 class Health(BaseModel):

@@ -12,17 +12,13 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
 
-from gapwatch.analyzer.analysis import parse_window
 from gapwatch.analyzer.auth import require_reader
 from gapwatch.analyzer.routes import API_PREFIX
 from gapwatch.analyzer.routes.context import Services, get_services
+from gapwatch.analyzer.routes.inputs import Window
 from gapwatch.analyzer.routes.problems import problem_responses
-from gapwatch.analyzer.routes.schemas import (
-    WINDOW_PATTERN,
-    AgentScores,
-    DelegationMatrix,
-    ToolScores,
-)
+from gapwatch.analyzer.routes.schemas import AgentScores, DelegationMatrix, ToolScores
+from gapwatch.analyzer.windows import parse_window
 
 SQL_PACKAGE = "gapwatch.analyzer.routes"
 MAX_ROWS = 1000
@@ -30,7 +26,6 @@ MAX_ROWS = 1000
 router = APIRouter(prefix=API_PREFIX, tags=["scorecards"], dependencies=[Depends(require_reader)],
                    responses=problem_responses(400, 401, 403, 422, 503))
 ServicesDep = Annotated[Services, Depends(get_services)]
-Window = Annotated[str, Query(pattern=WINDOW_PATTERN, description="e.g. 24h, 7d")]
 Limit = Annotated[int, Query(ge=1, le=MAX_ROWS)]
 
 

@@ -1,6 +1,7 @@
 -- Returns one page of proposals, highest priority first, then newest; keyset-paginated.
 -- Parameters: database, statuses, detectors, agents, tools, priorities (empty array = any),
--- has_cursor, cursor_rank, cursor_created, cursor_id, limit.
+-- has_cursor, cursor_rank, cursor_created (µs since 1970, so any stored time compares), cursor_id,
+-- limit.
 SELECT
     id, detector, detector_version, type, priority, confidence, status, title, summary, subject,
     evidence, evidence_count, severity, proposed_change, expected_impact, risk, snoozed_until,
@@ -16,9 +17,9 @@ WHERE (empty({statuses:Array(String)}) OR status IN {statuses:Array(String)})
       {has_cursor:UInt8} = 0
       OR indexOf(['high', 'medium', 'low'], priority) > {cursor_rank:UInt8}
       OR (indexOf(['high', 'medium', 'low'], priority) = {cursor_rank:UInt8}
-          AND created_at < {cursor_created:DateTime64(6, 'UTC')})
+          AND toUnixTimestamp64Micro(created_at) < {cursor_created:Int64})
       OR (indexOf(['high', 'medium', 'low'], priority) = {cursor_rank:UInt8}
-          AND created_at = {cursor_created:DateTime64(6, 'UTC')}
+          AND toUnixTimestamp64Micro(created_at) = {cursor_created:Int64}
           AND id > {cursor_id:String})
   )
 ORDER BY indexOf(['high', 'medium', 'low'], priority), created_at DESC, id

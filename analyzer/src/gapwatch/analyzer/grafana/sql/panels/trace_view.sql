@@ -1,6 +1,7 @@
 -- Trace view (Explore, format 3): one trace's spans as Grafana's trace data-frame contract.
 -- Columns: traceID, spanID, parentSpanID, serviceName, operationName (String), startTime,
 -- duration (Float64 ms), tags, serviceTags (Array(Map(String, String))), statusCode (UInt8).
+-- The id arrives percent-encoded, so no value can close the literal it sits in.
 SELECT
     TraceId AS traceID,
     SpanId AS spanID,
@@ -15,5 +16,5 @@ SELECT
              mapKeys(ResourceAttributes)) AS serviceTags,
     if(StatusCode IN ('Error', 'STATUS_CODE_ERROR'), 2, 0) AS statusCode
 FROM otel_traces
-WHERE TraceId = '${trace_id}'
+WHERE TraceId = decodeURLComponent('${trace_id:percentencode}')
 ORDER BY Timestamp
