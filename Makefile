@@ -37,7 +37,7 @@ node-deps:  ## Node.js packages: the OpenTelemetry SDK (interop test), agent fra
 	@if ! command -v npm >/dev/null 2>&1 || ! command -v node >/dev/null 2>&1; then \
 		echo "Node.js 20 or newer with npm is needed for the interop and conformance tests"; \
 		echo "(apt-get install nodejs npm, or https://nodejs.org); without it those tests fail."; \
-	elif ! node -e 'process.exit(+process.versions.node.split(".")[0] < 20)'; then \
+	elif ! node -e 'process.exit(Number(process.versions.node.split(".")[0]) < 20 ? 1 : 0)'; then \
 		echo "Node.js $$(node --version) is too old for the conformance suite: it needs 20 or newer."; \
 	else \
 		for dir in $(NODE_INTEROP) $(NODE_FRAMEWORKS); do \
