@@ -30,7 +30,13 @@ from pathlib import Path
 
 import httpx
 
-from gapwatch.collector.testing import free_port, make_request, make_span, peak_resident_mib
+from gapwatch.collector.testing import (
+    collector_command,
+    free_port,
+    make_request,
+    make_span,
+    peak_resident_mib,
+)
 
 PROTOBUF = {"content-type": "application/x-protobuf"}
 UNIQUE = b"unique-000000000000"  # a span name every body carries, rewritten per request
@@ -84,19 +90,7 @@ def main() -> int:
     args = parser.parse_args()
     data_dir = Path(tempfile.mkdtemp(prefix="gapwatch-hostile-"))
     port = free_port()
-    command = [
-        sys.executable,
-        "-m",
-        "gapwatch.collector.cli",
-        "--data-dir",
-        str(data_dir),
-        "--otlp-http-port",
-        str(port),
-        "--otlp-grpc-port",
-        "-1",
-        "--memory-budget-mib",
-        str(args.budget_mib),
-    ]
+    command = collector_command(data_dir, port, "--memory-budget-mib", str(args.budget_mib))
     log = open(data_dir / "collector.log", "wb")  # noqa: SIM115 - closed in finally
     process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import httpx
 
-from gapwatch.collector.testing import free_port, make_request, make_span
+from gapwatch.collector.testing import collector_command, free_port, make_request, make_span
 
 BATCHES = 80
 SPANS_PER_BATCH = 40
@@ -28,19 +28,9 @@ KILLS = 6
 
 
 def start_collector(data_dir: Path, port: int, log: Path) -> subprocess.Popen[bytes]:
-    command = [
-        sys.executable,
-        "-m",
-        "gapwatch.collector.cli",
-        "--data-dir",
-        str(data_dir),
-        "--otlp-http-port",
-        str(port),
-        "--otlp-grpc-port",
-        "-1",
-    ]
     with open(log, "ab") as output:
-        return subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT)
+        return subprocess.Popen(collector_command(data_dir, port), stdout=output,
+                                stderr=subprocess.STDOUT)
 
 
 def wait_healthy(port: int, process: subprocess.Popen[bytes], timeout_s: float = 60) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import socket
+import sys
 import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -102,3 +103,9 @@ def peak_resident_mib(pid: int) -> float:
         if line.startswith("VmHWM:"):
             return int(line.split()[1]) / 1024
     raise RuntimeError(f"no VmHWM for process {pid}")
+
+
+def collector_command(data_dir: Path, http_port: int, *flags: str) -> list[str]:
+    """The command line of a ``gapwatch-collector`` process on ``data_dir``, OTLP/HTTP only."""
+    return [sys.executable, "-m", "gapwatch.collector.cli", "--data-dir", str(data_dir),
+            "--otlp-http-port", str(http_port), "--otlp-grpc-port", "-1", *flags]

@@ -24,16 +24,25 @@ SUCCESS_BANDS = (
 )
 
 
+def _time_bounds(series: dict[str, list[tuple[datetime, float]]]
+                 ) -> tuple[float, float, float] | None:
+    """First and last time (epoch seconds) over every series, and a round top above the
+    largest value; None when there is no point at all."""
+    points = [p for values in series.values() for p in values]
+    if not points:
+        return None
+    return (min(p[0] for p in points).timestamp(), max(p[0] for p in points).timestamp(),
+            _round_up(max(max(p[1] for p in points), 1e-9)))
+
+
 def line_chart(series: dict[str, list[tuple[datetime, float]]], title: str,
                y_label: str = "error rate") -> str:
     """One line (with a dot per point) per series over a shared time axis; y from 0 to a round
     value above the largest, with gridlines so a reader can read values off it."""
-    points = [p for values in series.values() for p in values]
-    if not points:
+    bounds = _time_bounds(series)
+    if bounds is None:
         return _empty(title)
-    t0 = min(p[0] for p in points).timestamp()
-    t1 = max(p[0] for p in points).timestamp()
-    top = _round_up(max(max(p[1] for p in points), 1e-9))
+    t0, t1, top = bounds
     parts = [_frame(title), _y_grid(top, y_label)]
     for index, (name, values) in enumerate(sorted(series.items())):
         color = PALETTE[index % len(PALETTE)]
@@ -52,12 +61,10 @@ def small_multiples(series: dict[str, list[tuple[datetime, float]]], title: str,
                     y_label: str = "error rate") -> str:
     """One small panel per series on a shared time axis and a shared 0–top scale: with one line
     per panel, six tools stay readable where six lines on one chart became a tangle."""
-    points = [p for values in series.values() for p in values]
-    if not points:
+    bounds = _time_bounds(series)
+    if bounds is None:
         return _empty(title)
-    t0 = min(p[0] for p in points).timestamp()
-    t1 = max(p[0] for p in points).timestamp()
-    top = _round_up(max(max(p[1] for p in points), 1e-9))
+    t0, t1, top = bounds
     columns = min(3, len(series))
     rows = math.ceil(len(series) / columns)
     left, panel_w, panel_h, gap_x, head, foot = 64, 190, 90, 30, 46, 34
