@@ -10,6 +10,8 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from gapwatch.analyzer.routes.schemas import ProposalCounts
+
 NOTE = Field(default="", description="what was left out of this answer and how to get it")
 
 
@@ -76,19 +78,12 @@ class ProposalDetail(BaseModel):
     note: str = NOTE
 
 
-class AnalysisCounts(BaseModel):
-    new: int
-    updated: int
-    reopened: int = 0
-    suppressed: int = 0
-
-
 class AnalysisAnswer(BaseModel):
     id: str
     window: str
     dry_run: bool
     findings: int | None
-    proposals: AnalysisCounts | None
+    proposals: ProposalCounts | None
     verification: dict[str, int] | None
     data_note: str = Field(default="", description="set when the window held too little data")
     error: str | None = None
